@@ -1,0 +1,9 @@
+#ifndef C_OPENSSL_SHIM_H
+#define C_OPENSSL_SHIM_H
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/crypto.h>
+#include <openssl/core_names.h>
+#include <openssl/params.h>
+#include <openssl/rand.h>
+#endif

@@ -1,0 +1,1 @@
+// VendoHTTPServer: placeholder until its issue lands.

@@ -1,0 +1,1 @@
+// VendoTesting: placeholder until its issue lands.

@@ -1,0 +1,1 @@
+// VendoWebhooks: placeholder until its issue lands.

@@ -1,0 +1,1 @@
+print("http-echo: not built yet")

@@ -1,0 +1,1 @@
+print("vendo-webhooks: not built yet")
