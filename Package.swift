@@ -68,6 +68,12 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Micro-benchmarks: `swift run -c release vendo-bench`.
+        .executableTarget(
+            name: "vendo-bench",
+            dependencies: ["Vendo", "VendoHTTPServer"],
+            path: "Benchmarks/Micro"
+        ),
         .testTarget(
             name: "VendoHTTPServerTests",
             dependencies: ["VendoHTTPServer", .product(name: "Logging", package: "swift-log")]
