@@ -37,6 +37,33 @@ enum ASCII {
         (b >= 0x20 && b != 0x7F) || b == htab
     }
 
+    /// Whether every byte passes `isFieldValueChar`, checking eight bytes a
+    /// step: header values are most of a request's bytes.
+    static func allFieldValueChars(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let base = bytes.baseAddress else { return true }
+        let count = bytes.count
+        var i = 0
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        while i + 8 <= count {
+            let w = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
+            // A byte below 0x20 (a CTL, possibly HTAB) or equal to 0x7F (DEL)
+            // sets its high bit in `suspicious`; only then look byte by byte.
+            let below20 = (w &- ones &* 0x20) & ~w & highs
+            let x7F = w ^ (ones &* 0x7F)
+            let isDEL = (x7F &- ones) & ~x7F & highs
+            if below20 | isDEL != 0 {
+                for j in i..<(i + 8) where !isFieldValueChar(base[j]) { return false }
+            }
+            i += 8
+        }
+        while i < count {
+            if !isFieldValueChar(base[i]) { return false }
+            i += 1
+        }
+        return true
+    }
+
     /// SP or HTAB (OWS / BWS / RWS).
     @inline(__always)
     static func isWhitespace(_ b: UInt8) -> Bool { b == sp || b == htab }

@@ -105,8 +105,7 @@ extension HTTPRequestParser {
             switch chunked.state {
             case .sizeLine:
                 let allowed = ChunkedBodyDecoder.maxSizeDigits + max(0, limits.maxChunkExtensionBytes - chunked.extensionBytes)
-                let tooLong = HTTPParseError.badRequest("A chunk-size line is too long (chunk extensions are limited)")
-                guard let line = try takeLine(maxContent: allowed, tooLong: tooLong) else { return nil }
+                guard let line = try takeLine(maxContent: allowed, kind: .chunkSize) else { return nil }
                 let parsed = try withLine(line) { bytes throws(HTTPParseError) in
                     try ChunkedBodyDecoder.parseSizeLine(bytes)
                 }.get()
@@ -150,7 +149,7 @@ extension HTTPRequestParser {
 
             case .trailers:
                 let remaining = limits.maxHeaderBytes - chunked.trailerBytes
-                guard let line = try takeLine(maxContent: max(0, remaining - 2), tooLong: headersTooLarge) else {
+                guard let line = try takeLine(maxContent: max(0, remaining - 2), kind: .trailer) else {
                     return nil
                 }
                 if line.isEmpty {

@@ -36,8 +36,8 @@ public struct HTTPHeaders: Sequence, Sendable, Equatable, ExpressibleByDictionar
         fields = elements.map { Field(name: $0.0, value: $0.1) }
     }
 
-    init(reservingCapacity capacity: Int) {
-        fields = []
+    /// Makes room for `capacity` fields in one allocation.
+    public mutating func reserveCapacity(_ capacity: Int) {
         fields.reserveCapacity(capacity)
     }
 

@@ -139,11 +139,9 @@ public struct HTTPRequestParser: Sendable {
         while true {
             switch state {
             case .requestLine:
-                guard let line = try takeLine(maxContent: limits.maxRequestLineLength, tooLong: requestLineTooLong)
-                else {
-                    try checkPartialMethod()
-                    return nil
-                }
+                try checkMethodPrefix()
+                guard let line = try takeLine(maxContent: limits.maxRequestLineLength, kind: .requestLine)
+                else { return nil }
                 if line.isEmpty {
                     // RFC 9112 §2.2: ignore at least one empty line before a request.
                     guard !skippedEmptyLine else {
@@ -158,7 +156,7 @@ public struct HTTPRequestParser: Sendable {
 
             case .headers:
                 let remaining = limits.maxHeaderBytes - head.headerBytes
-                guard let line = try takeLine(maxContent: max(0, remaining - 2), tooLong: headersTooLarge) else {
+                guard let line = try takeLine(maxContent: max(0, remaining - 2), kind: .header) else {
                     return nil
                 }
                 if line.isEmpty {
@@ -180,12 +178,15 @@ public struct HTTPRequestParser: Sendable {
                         reason: "The request has more than \(limits.maxHeaderCount) header fields")
                 }
                 head.headerBytes += line.count + 2
-                var builder = head
-                head = HeadBuilder()  // keep `builder` uniquely referenced while it grows
-                let added = withLine(line) { bytes throws(HTTPParseError) in
-                    builder.add(bytes, try HeaderFieldLine.parse(bytes))
+                let added: Result<Void, HTTPParseError> = buffer.withUnsafeBufferPointer { buf in
+                    let bytes = UnsafeBufferPointer(rebasing: buf[line])
+                    do throws(HTTPParseError) {
+                        head.add(bytes, try HeaderFieldLine.parse(bytes))
+                        return .success(())
+                    } catch {
+                        return .failure(error)
+                    }
                 }
-                head = builder
                 try added.get()
 
             case .contentLengthBody(let remaining):
@@ -208,16 +209,29 @@ public struct HTTPRequestParser: Sendable {
         }
     }
 
-    private var requestLineTooLong: HTTPParseError {
-        HTTPParseError(
-            status: .uriTooLong,
-            reason: "The request line is longer than the server accepts (\(limits.maxRequestLineLength) bytes)")
+    /// Which line `takeLine` reads, for the error when it is too long.
+    enum LineKind {
+        case requestLine, header, chunkSize, trailer
     }
 
-    var headersTooLarge: HTTPParseError {
-        HTTPParseError(
-            status: .requestHeaderFieldsTooLarge,
-            reason: "The header section is larger than the server accepts (\(limits.maxHeaderBytes) bytes)")
+    /// Built only when thrown: the hot path must not format strings.
+    func lineTooLong(_ kind: LineKind) -> HTTPParseError {
+        switch kind {
+        case .requestLine:
+            return HTTPParseError(
+                status: .uriTooLong,
+                reason: "The request line is longer than the server accepts (\(limits.maxRequestLineLength) bytes)")
+        case .header:
+            return HTTPParseError(
+                status: .requestHeaderFieldsTooLarge,
+                reason: "The header section is larger than the server accepts (\(limits.maxHeaderBytes) bytes)")
+        case .trailer:
+            return HTTPParseError(
+                status: .requestHeaderFieldsTooLarge,
+                reason: "The trailer section is larger than the server accepts (\(limits.maxHeaderBytes) bytes)")
+        case .chunkSize:
+            return .badRequest("A chunk-size line is too long (chunk extensions are limited)")
+        }
     }
 
     /// Runs `body` on the bytes of a line taken by `takeLine`.
@@ -236,56 +250,46 @@ public struct HTTPRequestParser: Sendable {
     /// Consumes the next CRLF-terminated line and returns the range of its
     /// content (without CRLF), or nil when it is incomplete.
     ///
-    /// Rejects a bare LF or a bare CR as soon as it is seen, and a line whose
-    /// content would exceed `maxContent` bytes as soon as that is certain
-    /// (throwing `tooLong`), so a client cannot make the buffer grow.
-    mutating func takeLine(maxContent: Int, tooLong: HTTPParseError) throws(HTTPParseError) -> Range<Int>? {
+    /// A line whose content would exceed `maxContent` bytes is refused
+    /// (throwing `lineTooLong(kind)`) as soon as that is certain, so a client cannot
+    /// make the buffer grow; a bare LF ends the request with 400. The length
+    /// is checked before anything else so that the verdict is the same
+    /// however the bytes were split. A bare CR inside a line is left to the
+    /// line's own validation, which rejects every CTL.
+    mutating func takeLine(maxContent: Int, kind: LineKind) throws(HTTPParseError) -> Range<Int>? {
         let start = readIndex
         let from = scanIndex
         let end = buffer.count
-        let scan: LineScan = buffer.withUnsafeBufferPointer { buf in
-            guard from < end, let base = buf.baseAddress else { return .incomplete(lastIsCR: false) }
-            if let p = memchr(base + from, Int32(ASCII.lf), end - from) {
-                let lf = base.distance(to: p.assumingMemoryBound(to: UInt8.self))
-                guard lf > start, buf[lf - 1] == ASCII.cr else { return .bareLF }
-                return .complete(lf)
-            }
-            if let p = memchr(base + from, Int32(ASCII.cr), end - from) {
-                let cr = base.distance(to: p.assumingMemoryBound(to: UInt8.self))
-                if cr < end - 1 { return .bareCR }
-            }
-            return .incomplete(lastIsCR: buf[end - 1] == ASCII.cr)
+        let lf: Int? = buffer.withUnsafeBufferPointer { buf in
+            guard from < end, let base = buf.baseAddress,
+                let p = memchr(base + from, Int32(ASCII.lf), end - from)
+            else { return nil }
+            return base.distance(to: p.assumingMemoryBound(to: UInt8.self))
         }
-        switch scan {
-        case .complete(let lf):
-            guard lf - 1 - start <= maxContent else { throw tooLong }
-            readIndex = lf + 1
-            scanIndex = readIndex
-            return start..<(lf - 1)
-        case .incomplete(let lastIsCR):
-            let contentSoFar = end - start - (lastIsCR ? 1 : 0)
-            guard contentSoFar <= maxContent else { throw tooLong }
-            scanIndex = lastIsCR ? end - 1 : end
+        guard let lf else {
+            let lastIsCR = end > start && buffer[end - 1] == ASCII.cr
+            guard end - start - (lastIsCR ? 1 : 0) <= maxContent else { throw lineTooLong(kind) }
+            scanIndex = end
             return nil
-        case .bareLF:
-            throw .badRequest("Lines must end with CRLF; found an LF without CR")
-        case .bareCR:
-            throw .badRequest("Lines must end with CRLF; found a CR without LF")
         }
-    }
-
-    enum LineScan {
-        case complete(Int)
-        case incomplete(lastIsCR: Bool)
-        case bareLF
-        case bareCR
+        let hasCR = lf > start && buffer[lf - 1] == ASCII.cr
+        let contentEnd = hasCR ? lf - 1 : lf
+        guard contentEnd - start <= maxContent else { throw lineTooLong(kind) }
+        guard hasCR else {
+            throw .badRequest("Lines must end with CRLF; found an LF without CR")
+        }
+        readIndex = lf + 1
+        scanIndex = readIndex
+        return start..<contentEnd
     }
 
     /// Fails fast on bytes that cannot start an HTTP request (binary
-    /// garbage, a TLS ClientHello) instead of waiting for a line end.
-    private func checkPartialMethod() throws(HTTPParseError) {
+    /// garbage, a TLS ClientHello) instead of waiting for a line end. Runs
+    /// before the line scan so the verdict does not depend on how the bytes
+    /// were split.
+    private func checkMethodPrefix() throws(HTTPParseError) {
         let start = readIndex
-        let end = min(buffer.count, start + 32)
+        let end = min(buffer.count, start + min(32, limits.maxRequestLineLength))
         guard start < end else { return }
         for i in start..<end {
             let b = buffer[i]

@@ -68,6 +68,9 @@ struct HeadBuilder {
         case .other:
             break
         }
+        if headers.isEmpty {
+            headers.reserveCapacity(16)  // one allocation for a typical request instead of four
+        }
         headers.add(name: name, value: value)
     }
 

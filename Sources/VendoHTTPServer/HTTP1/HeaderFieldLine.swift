@@ -36,11 +36,13 @@ struct HeaderFieldLine {
         }
         var start = colon + 1
         var end = count
-        for i in start..<end where !ASCII.isFieldValueChar(line[i]) {
-            throw .badRequest(
-                line[i] == ASCII.cr
-                    ? "Lines must end with CRLF; found a CR without LF"
-                    : "A header value must not contain control characters other than tab")
+        if !ASCII.allFieldValueChars(UnsafeBufferPointer(rebasing: line[start..<end])) {
+            for i in start..<end where !ASCII.isFieldValueChar(line[i]) {
+                throw .badRequest(
+                    line[i] == ASCII.cr
+                        ? "Lines must end with CRLF; found a CR without LF"
+                        : "A header value must not contain control characters other than tab")
+            }
         }
         while start < end, ASCII.isWhitespace(line[start]) {
             start += 1
