@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared by run.sh and idle-connections.sh: installing tools, building and
 # starting the servers under test, and stopping everything on exit.
 # Source it from bash with `set -euo pipefail` in force.
@@ -23,10 +24,10 @@ die() { printf '[load] error: %s\n' "$*" >&2; exit 1; }
 
 # Stop a process group started with setsid: TERM, up to 5 s of grace, then KILL.
 stop_group() {
-    local pid=$1 i
+    local pid=$1 _
     [ -n "$pid" ] || return 0
     kill -TERM -- "-$pid" 2>/dev/null || return 0
-    for i in $(seq 50); do
+    for _ in $(seq 50); do
         kill -0 -- "-$pid" 2>/dev/null || break
         sleep 0.1
     done
@@ -138,8 +139,8 @@ server_probe_path() {
 
 # Wait for `listening on http://HOST:PORT` on the server's standard output.
 read_listening_port() {
-    local out=$1 pid=$2 line i
-    for i in $(seq $((START_TIMEOUT * 10))); do
+    local out=$1 pid=$2 line _
+    for _ in $(seq $((START_TIMEOUT * 10))); do
         line=$(grep -m1 -o 'listening on http://[^ ]*' "$out" 2>/dev/null || true)
         if [ -n "$line" ]; then
             echo "${line##*:}"
@@ -153,7 +154,9 @@ read_listening_port() {
 
 # start_server NAME COMMAND [EXTRA_ARGS...]: sets SERVER_PID and SERVER_PORT.
 # Every server runs in its own session (setsid) so that it and its workers
-# can be stopped together.
+# can be stopped together. COMMAND is a command line split on spaces (so the
+# paths in it must have none).
+# shellcheck disable=SC2086
 start_server() {
     local name=$1 command=$2
     shift 2

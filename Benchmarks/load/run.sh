@@ -15,6 +15,7 @@
 # (keep the temporary directory with every log), RESULTS_MD (also write the
 # report to this file).
 set -euo pipefail
+# shellcheck source=Benchmarks/load/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 DURATION=${DURATION:-10s}
@@ -66,8 +67,8 @@ run_wrk() {
     python3 "$LOAD_DIR/rss_sampler.py" --pid "$SERVER_PID" --out "$WORK/$tag.rss" \
         --ready "$WORK/sampler.ready" &
     SAMPLER_PID=$!
-    local i
-    for i in $(seq 100); do [ -e "$WORK/sampler.ready" ] && break; sleep 0.1; done
+    local _
+    for _ in $(seq 100); do [ -e "$WORK/sampler.ready" ] && break; sleep 0.1; done
     env "${env[@]}" wrk -t"$THREADS" -c"$conns" -d"$duration" --timeout 10s -s "$LOAD_DIR/wrk.lua" \
         "http://127.0.0.1:$SERVER_PORT$path" >"$WORK/$tag.wrk" 2>&1 || true
     kill -TERM "$SAMPLER_PID" 2>/dev/null || true
