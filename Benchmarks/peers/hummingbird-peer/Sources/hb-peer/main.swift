@@ -6,6 +6,7 @@
 // Prints `listening on http://HOST:PORT` once bound, like the project's servers.
 import Crypto
 import Foundation
+import HTTPTypes
 import Hummingbird
 import Logging
 
@@ -42,9 +43,12 @@ func hexBytes(_ hex: Substring) -> [UInt8]? {
 let host = argument("--host", default: "127.0.0.1")
 let port = Int(argument("--port", default: "0")) ?? 0
 let secret = ProcessInfo.processInfo.environment["VENDO_WEBHOOK_SECRET"] ?? "whsec_bench"
-let key = SymmetricKey(data: Data(secret.utf8))
+// SymmetricKey is not Sendable; it is never mutated after this line.
+nonisolated(unsafe) let key = SymmetricKey(data: Data(secret.utf8))
 let maxAge: Double = 300
 let maxBody = 1 << 20
+let signatureHeader = HTTPField.Name("Vendo-Signature")!
+let timestampHeader = HTTPField.Name("Vendo-Timestamp")!
 
 let router = Router()
 
@@ -59,8 +63,8 @@ router.post("/") { request, _ -> Response in
 
 router.post("/webhooks/vendo") { request, _ -> Response in
     let body = try await request.body.collect(upTo: maxBody)
-    guard let signature = request.headers[HTTPField.Name("Vendo-Signature")!],
-          let timestamp = request.headers[HTTPField.Name("Vendo-Timestamp")!],
+    guard let signature = request.headers[signatureHeader],
+          let timestamp = request.headers[timestampHeader],
           let seconds = Double(timestamp.trimmingCharacters(in: .whitespaces))
     else { throw HTTPError(.badRequest, message: "missing or bad signature headers") }
     guard abs(Date().timeIntervalSince1970 - seconds) <= maxAge else {
@@ -93,8 +97,8 @@ let app = Application(
     configuration: .init(address: .hostname(host, port: port)),
     onServerRunning: { channel in
         let bound = channel.localAddress?.port ?? port
-        print("listening on http://\(host):\(bound)")
-        fflush(stdout)
+        // Unbuffered, so a reader on a pipe sees the line at once.
+        FileHandle.standardOutput.write(Data("listening on http://\(host):\(bound)\n".utf8))
     },
     logger: logger
 )
