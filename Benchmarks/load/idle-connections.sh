@@ -13,7 +13,7 @@
 # Our server's default connection limit is 1,024: more than that needs
 # SERVER_ARGS raising it.
 set -euo pipefail
-# shellcheck source=Benchmarks/load/lib.sh
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 server=${1:-http-echo}

@@ -32,7 +32,13 @@ stop_group() {
         sleep 0.1
     done
     kill -KILL -- "-$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
+    local status=0
+    wait "$pid" 2>/dev/null || status=$?
+    # A server should drain and exit 0 on SIGTERM; say so when it did not.
+    if [ "$status" != 0 ]; then
+        log "warning: pid $pid exited with status $status after SIGTERM (crash or no graceful shutdown?); logs kept in $WORK"
+        KEEP_WORK=1
+    fi
 }
 
 stop_server() {

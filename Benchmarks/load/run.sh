@@ -15,7 +15,7 @@
 # (keep the temporary directory with every log), RESULTS_MD (also write the
 # report to this file).
 set -euo pipefail
-# shellcheck source=Benchmarks/load/lib.sh
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 DURATION=${DURATION:-10s}
