@@ -13,11 +13,14 @@ ARG RUNTIME_IMAGE=debian:bookworm-slim
 # ---------------------------------------------------------------- build
 FROM ${SWIFT_IMAGE} AS build
 
-# The COpenSSL system-library target finds libcrypto through pkg-config.
+# The COpenSSL system-library target finds libcrypto through pkg-config;
+# linking FoundationNetworking statically needs libcurl's development symlink
+# (-lcurl). The official image has the latter already; naming it keeps the
+# build working on a slimmer Swift image too.
 # hadolint ignore=DL3008
 RUN export DEBIAN_FRONTEND=noninteractive \
     && apt-get -q update \
-    && apt-get -q install -y --no-install-recommends libssl-dev \
+    && apt-get -q install -y --no-install-recommends libssl-dev libcurl4-openssl-dev \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /src
@@ -52,8 +55,8 @@ RUN export DEBIAN_FRONTEND=noninteractive \
     && apt-get -q install -y --no-install-recommends \
         libc6 libstdc++6 libgcc-s1 libssl3 libcurl4 ca-certificates \
     && rm -rf /var/lib/apt/lists/* \
-    && groupadd --system --gid 10001 vendo \
-    && useradd --system --uid 10001 --gid vendo --no-create-home \
+    && groupadd --gid 10001 vendo \
+    && useradd --uid 10001 --gid vendo --no-log-init --no-create-home \
         --home-dir /nonexistent --shell /usr/sbin/nologin vendo
 
 WORKDIR /app
