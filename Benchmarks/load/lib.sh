@@ -186,7 +186,12 @@ start_server() {
             VENDO_WEBHOOK_SECRET=$BENCH_SECRET setsid $command "$@" >"$out" 2>"$err" &
             SERVER_PID=$!
             SERVER_PORT=$(read_listening_port "$out" "$SERVER_PID") || {
-                log "$name did not print 'listening on http://HOST:PORT' within ${START_TIMEOUT}s"
+                if kill -0 "$SERVER_PID" 2>/dev/null; then
+                    log "$name did not print 'listening on http://HOST:PORT' within ${START_TIMEOUT}s"
+                else
+                    log "$name exited before printing 'listening on http://HOST:PORT'; its output:"
+                fi
+                tail -5 "$out" >&2
                 tail -20 "$err" >&2
                 stop_server
                 return 1
