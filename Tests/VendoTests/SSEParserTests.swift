@@ -179,6 +179,28 @@ struct SSEParserTests {
         #expect(parser.parse(Array("\u{FEFF}data: fresh\n\n".utf8)) == [message("message", "fresh")])
     }
 
+    @Test func anIdInsideAnEventCutOffByTheEndOfTheStreamIsNotResumedFrom() {
+        var parser = SSEParser()
+        #expect(parser.parse(Array("id: 1\ndata: a\n\nid: 2\ndata: cut".utf8)) == [message("message", "a", id: "1")])
+        #expect(parser.lastEventID == "1")
+        parser.finish()
+        #expect(parser.lastEventID == "1")
+        // Nor does it leak into the next stream's first event.
+        #expect(parser.parse(Array("data: b\n\n".utf8)) == [message("message", "b")])
+        #expect(parser.lastEventID == "1")
+    }
+
+    @Test func theIdIsCommittedAtTheBlankLineNotBefore() {
+        var parser = SSEParser()
+        _ = parser.parse(Array("id: 7\n".utf8))
+        #expect(parser.lastEventID == nil)
+        _ = parser.parse(Array("\n".utf8))
+        #expect(parser.lastEventID == "7")
+        // The buffer persists: a later block without an id keeps resuming from 7.
+        _ = parser.parse(Array("data: x\n\n".utf8))
+        #expect(parser.lastEventID == "7")
+    }
+
     @Test func aCrAtTheEndOfAStreamDoesNotEatTheNextStreamsFirstByte() {
         var parser = SSEParser()
         _ = parser.parse(Array("data: a\r".utf8))

@@ -66,10 +66,15 @@ public struct SSEParser: Sendable {
     /// The largest event this parser builds, in bytes (see "The event size limit").
     public let maxEventBytes: Int
 
-    /// The last `id:` seen (the standard's "last event ID buffer"): it persists
-    /// across events and across ``finish()``, so it is what a reconnection sends
-    /// as `Last-Event-ID`. An empty string means the server cleared it.
+    /// The id to resume from (the standard's "last event ID string"): the last
+    /// `id:` of a block whose closing blank line arrived, with or without data.
+    /// An `id:` inside an event cut off by the end of the stream does not count.
+    /// It persists across events and across ``finish()``, so it is what a
+    /// reconnection sends as `Last-Event-ID`. An empty string means the server cleared it.
     public private(set) var lastEventID: String?
+
+    /// The standard's "last event ID buffer": set by `id:`, committed at a blank line.
+    private var idBuffer: String?
 
     /// The last valid `retry:` value seen, in milliseconds; persists like ``lastEventID``.
     public private(set) var reconnectionTime: Int?
@@ -132,6 +137,8 @@ public struct SSEParser: Sendable {
         resetBlock()
         data = []
         outputs.removeAll()
+        // An id read inside the discarded partial event was never committed.
+        idBuffer = lastEventID
     }
 
     // MARK: - Bytes to lines
@@ -225,7 +232,7 @@ public struct SSEParser: Sendable {
         } else if name.elementsEqual("id".utf8) {
             guard !value.contains(0) else { return }
             let id = String(decoding: value, as: UTF8.self)
-            lastEventID = id
+            idBuffer = id
             blockID = id
         } else if name.elementsEqual("retry".utf8) {
             guard !value.isEmpty, value.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
@@ -238,6 +245,7 @@ public struct SSEParser: Sendable {
 
     private mutating func dispatch() {
         defer { resetBlock() }
+        lastEventID = idBuffer
         let type = (eventType?.isEmpty == false ? eventType : nil) ?? "message"
         if blockOversize {
             outputs.append(.droppedOversizeEvent(DroppedEvent(type: type, id: blockID, limit: maxEventBytes)))
