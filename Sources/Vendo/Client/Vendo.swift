@@ -22,9 +22,9 @@ import Foundation
 /// The sub-APIs are `nonisolated` properties, so `vendo.connections` needs no
 /// `await`. Every instance, and the static shortcuts, share one token cache.
 public actor Vendo {
-    let context: ClientContext
+    nonisolated let context: ClientContext
     /// The time source for token expiry; injectable for tests.
-    let clock: @Sendable () -> Date
+    nonisolated let clock: @Sendable () -> Date
 
     /// The deployment's (or, when user-scoped, the user's) connections.
     public nonisolated let connections: ConnectionsAPI
@@ -105,6 +105,11 @@ public actor Vendo {
         self.billing = BillingAPI(context: context)
         self.data = DataAPI(context: context)
         self.webhooks = WebhooksAPI(env: context.env)
+    }
+
+    /// The same client with another time source (tests drive token expiry with it).
+    nonisolated func withClock(_ clock: @escaping @Sendable () -> Date) -> Vendo {
+        Vendo(context: context, clock: clock)
     }
 
     /// One URLSession for every client that brings no transport: connections are pooled.
