@@ -34,7 +34,8 @@ public actor Vendo {
     public nonisolated let billing: BillingAPI
     /// Actions through Vendo's data proxy. Vendo mode only.
     public nonisolated let data: DataAPI
-    // TODO(events): `public nonisolated let events: EventsAPI` once Sources/Vendo/Events/ has it.
+    /// The deployment's server-sent event stream. Vendo mode only.
+    public nonisolated let events: EventsAPI
     /// Verifies signed webhooks with `VENDO_WEBHOOK_SECRET` from the client's environment. Works in both modes.
     public nonisolated let webhooks: WebhooksAPI
 
@@ -105,6 +106,7 @@ public actor Vendo {
         self.billing = BillingAPI(context: context)
         self.data = DataAPI(context: context)
         self.webhooks = WebhooksAPI(env: context.env)
+        self.events = EventsAPI(context: context)
     }
 
     /// The same client with another time source (tests drive token expiry with it).
