@@ -24,6 +24,9 @@ func nowNanoseconds() -> UInt64 { nanoseconds(CLOCK_MONOTONIC) }
 /// time spent descheduled, so it stays meaningful on a shared, loaded machine.
 func threadCPUNanoseconds() -> UInt64 { nanoseconds(CLOCK_THREAD_CPUTIME_ID) }
 
+/// CPU nanoseconds used by the whole process: for async work, which may hop threads.
+func processCPUNanoseconds() -> UInt64 { nanoseconds(CLOCK_PROCESS_CPUTIME_ID) }
+
 /// One measurement: nanoseconds per operation over several rounds.
 struct Measurement {
     let name: String

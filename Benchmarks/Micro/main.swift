@@ -99,7 +99,7 @@ results.append(try run("HMAC-SHA256 alone (EVP_MAC_CTX_dup)") { blackHole(try hm
 results.append(try run("JSON alone: JSONValue.parse (strict, full tree)") { blackHole(try JSONValue.parse(utf8: bodyBytes)) })
 results.append(try run("JSON alone: JSONSerialization -> JSONValue") { blackHole(try FoundationJSON.viaSerialization(bodyData)) })
 results.append(try run("JSON alone: JSONDecoder -> JSONValue") { blackHole(try FoundationJSON.viaDecoder(bodyData)) })
-// TODO(token): a cached `Vendo.token(_:)` once the client lands; see README.md.
+results.append(try await benchmarkCachedToken(rounds: options.rounds, secondsPerRound: options.secondsPerRound))
 
 func row(_ name: String, _ m: Measurement, width: Int = 58) -> String {
     pad(name, width) + format(m.cpuMedian, width: 11) + format(m.cpuBest, width: 11) + format(m.wallMedian, width: 11)

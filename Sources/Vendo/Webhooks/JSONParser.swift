@@ -374,14 +374,19 @@ struct JSONParser {
         let ones: UInt64 = 0x0101_0101_0101_0101
         let highs: UInt64 = 0x8080_8080_8080_8080
         while index + 8 <= bytes.count {
-            let word = bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+            // Little-endian, so the first byte is the lowest: the lowest flagged
+            // byte is always a true match (borrows only spill into later bytes).
+            let word = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self))
             let quote = word ^ (ones &* 0x22)
             let backslash = word ^ (ones &* 0x5C)
             // A byte is zero in `v` iff (v - 1) sets its high bit where v's is clear.
-            let special = ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash)
+            let special = (((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash)
                 | ((word &- ones &* 0x20) & ~word)  // below 0x20
-                | word  // 0x80 and above
-            guard special & highs == 0 else { return }
+                | word) & highs  // 0x80 and above
+            guard special == 0 else {
+                index += special.trailingZeroBitCount / 8
+                return
+            }
             index += 8
         }
     }
