@@ -232,6 +232,19 @@ struct WebhooksAPITests {
         #expect(!message.contains(F.secret))
     }
 
+    @Test("a signature that differs in any single digit fails (all 32 bytes are compared)")
+    func everyDigitCounts() throws {
+        let signature = Array(try F.headers()["Vendo-Signature"]!)
+        for position in [0, 1, 31, 32, 62, 63] {
+            var changed = signature
+            changed[position] = changed[position] == "0" ? "1" : "0"
+            var headers = try F.headers()
+            headers["Vendo-Signature"] = String(changed)
+            let message = F.validationMessage { _ = try F.api().verify(headers: headers, body: F.body) }
+            #expect(message.contains("does not match"), "digit \(position)")
+        }
+    }
+
     @Test("a changed body or a changed timestamp fails")
     func tampered() throws {
         let headers = try F.headers()
