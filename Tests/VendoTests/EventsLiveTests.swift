@@ -106,18 +106,20 @@ struct EventsLiveTests {
     }
 
     @Test func silenceLongerThanTheHeartbeatTimeoutReconnects() async throws {
-        let server = try FakeEventStream.start(configuration: .init(heartbeatInterval: nil))
+        // Pings until the client has its event (so a loaded machine cannot time out early), then silence.
+        let server = try FakeEventStream.start(configuration: .init(heartbeatInterval: .milliseconds(100)))
         defer { Task { await server.stop() } }
         let reasons = Locked<[EventStreamReconnect.Reason]>([])
         let collector = Collector(try server.client().events.subscribe(options: Self.fastOptions {
-            $0.heartbeatTimeout = 0.5
+            $0.heartbeatTimeout = 1
             $0.onReconnect = { info in reasons.withLock { $0.append(info.reason) } }
         }))
         defer { collector.task.cancel() }
         #expect(await server.wait { $0.openStreams == 1 })
         let event = server.publish(type: "connection.connected")
         await collector.waitFor(1)
-        // No byte for 0.5 s: the client replaces the connection.
+        server.update { $0.heartbeatInterval = nil }
+        // No byte for 1 s: the client replaces the connection.
         #expect(await server.wait { $0.requests.count >= 2 })
         #expect(reasons.withLock { $0 }.first == .heartbeatTimeout)
         #expect(server.requests[1].header("Last-Event-ID") == event.id)
@@ -130,11 +132,11 @@ struct EventsLiveTests {
         let server = try FakeEventStream.start(configuration: .init(heartbeatInterval: .milliseconds(100)))
         defer { Task { await server.stop() } }
         let collector = Collector(try server.client().events.subscribe(options: Self.fastOptions {
-            $0.heartbeatTimeout = 1.5
+            $0.heartbeatTimeout = 2
         }))
         defer { collector.task.cancel() }
         #expect(await server.wait { $0.openStreams == 1 })
-        try await Task.sleep(for: .seconds(3))
+        try await Task.sleep(for: .seconds(4))
         server.publish(type: "connection.connected")
         await collector.waitFor(1)
         #expect(server.requests.count == 1)
