@@ -323,6 +323,10 @@ final class Connection: @unchecked Sendable {
         } catch let error as HTTPError {
             return error.response
         } catch {
+            if Task.isCancelled {
+                // The connection went away and cancelled the handler: nobody to answer.
+                return HTTPError(.internalServerError).response
+            }
             // The error's text may hold anything (paths, secrets): log its type only.
             logger.info("handler failed; answering 500", metadata: [
                 "connection.id": "\(connectionID)",
