@@ -250,32 +250,57 @@ public struct HTTPRequestParser: Sendable {
     /// Consumes the next CRLF-terminated line and returns the range of its
     /// content (without CRLF), or nil when it is incomplete.
     ///
-    /// A line whose content would exceed `maxContent` bytes is refused
-    /// (throwing `lineTooLong(kind)`) as soon as that is certain, so a client cannot
-    /// make the buffer grow; a bare LF ends the request with 400. The length
-    /// is checked before anything else so that the verdict is the same
-    /// however the bytes were split. A bare CR inside a line is left to the
-    /// line's own validation, which rejects every CTL.
+    /// Refuses a bare CR or bare LF (400) and a line whose content would
+    /// exceed `maxContent` bytes (`lineTooLong(kind)`) as soon as either is
+    /// certain, so a client can neither smuggle line breaks nor make the
+    /// buffer grow. When several faults are in reach, the one a byte-by-byte
+    /// reader would have met first wins, so the verdict never depends on how
+    /// the bytes were split.
     mutating func takeLine(maxContent: Int, kind: LineKind) throws(HTTPParseError) -> Range<Int>? {
         let start = readIndex
         let from = scanIndex
         let end = buffer.count
-        let lf: Int? = buffer.withUnsafeBufferPointer { buf in
-            guard from < end, let base = buf.baseAddress,
-                let p = memchr(base + from, Int32(ASCII.lf), end - from)
-            else { return nil }
-            return base.distance(to: p.assumingMemoryBound(to: UInt8.self))
+        let (lf, cr): (Int?, Int?) = buffer.withUnsafeBufferPointer { buf in
+            guard from < end, let base = buf.baseAddress else { return (nil, nil) }
+            let lf = memchr(base + from, Int32(ASCII.lf), end - from).map {
+                base.distance(to: $0.assumingMemoryBound(to: UInt8.self))
+            }
+            let cr = memchr(base + from, Int32(ASCII.cr), (lf ?? end) - from).map {
+                base.distance(to: $0.assumingMemoryBound(to: UInt8.self))
+            }
+            return (lf, cr)
+        }
+        // Where a byte-by-byte reader detects each fault: as a prefix length.
+        let lineEnd = lf ?? end
+        // A CR just before the line end is (or may become) the CRLF's CR.
+        let endsWithCR = lineEnd > start && buffer[lineEnd - 1] == ASCII.cr
+        let contentEnd = endsWithCR ? lineEnd - 1 : lineEnd
+        var bareCRAt: Int?
+        if let cr, cr < contentEnd {
+            bareCRAt = cr - start + 2  // known once the byte after it arrived
+        }
+        var tooLongAt: Int?
+        if contentEnd - start > maxContent {
+            // Content grows past the limit with byte `maxContent`, unless
+            // that byte is a CR that may still be part of the CRLF.
+            tooLongAt = maxContent + 1 + (buffer[start + maxContent] == ASCII.cr ? 1 : 0)
+        }
+        switch (bareCRAt, tooLongAt) {
+        case (let c?, let t?):
+            throw c <= t ? .badRequest("Lines must end with CRLF; found a CR without LF") : lineTooLong(kind)
+        case (_?, nil):
+            throw .badRequest("Lines must end with CRLF; found a CR without LF")
+        case (nil, _?):
+            throw lineTooLong(kind)
+        case (nil, nil):
+            break
         }
         guard let lf else {
-            let lastIsCR = end > start && buffer[end - 1] == ASCII.cr
-            guard end - start - (lastIsCR ? 1 : 0) <= maxContent else { throw lineTooLong(kind) }
-            scanIndex = end
+            // Resume after what was scanned; a trailing CR is looked at again.
+            scanIndex = end > start && buffer[end - 1] == ASCII.cr ? end - 1 : end
             return nil
         }
-        let hasCR = lf > start && buffer[lf - 1] == ASCII.cr
-        let contentEnd = hasCR ? lf - 1 : lf
-        guard contentEnd - start <= maxContent else { throw lineTooLong(kind) }
-        guard hasCR else {
+        guard endsWithCR else {
             throw .badRequest("Lines must end with CRLF; found an LF without CR")
         }
         readIndex = lf + 1
