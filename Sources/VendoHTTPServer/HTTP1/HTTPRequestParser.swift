@@ -45,7 +45,8 @@ public struct HTTPRequestParser: Sendable {
     var state = State.requestLine
     var failure: HTTPParseError?
     var head = HeadBuilder()
-    var skippedEmptyLine = false
+    /// Bytes of empty lines skipped before the current request line.
+    var emptyLineBytes = 0
     var chunked = ChunkedBodyDecoder()
 
     /// Creates a parser enforcing `limits`.
@@ -89,7 +90,7 @@ public struct HTTPRequestParser: Sendable {
     /// Between requests with nothing buffered: the idle (keep-alive) timeout
     /// applies rather than the header timeout.
     public var isIdle: Bool {
-        failure == nil && state == .requestLine && !skippedEmptyLine && bufferedByteCount == 0
+        failure == nil && state == .requestLine && emptyLineBytes == 0 && bufferedByteCount == 0
     }
 
     /// Some bytes of a new request have arrived but its `.head` has not been
@@ -97,7 +98,7 @@ public struct HTTPRequestParser: Sendable {
     public var hasStartedRequest: Bool {
         guard failure == nil else { return false }
         switch state {
-        case .requestLine: return skippedEmptyLine || bufferedByteCount > 0
+        case .requestLine: return emptyLineBytes > 0 || bufferedByteCount > 0
         case .headers: return true
         default: return false
         }
@@ -143,11 +144,13 @@ public struct HTTPRequestParser: Sendable {
                 guard let line = try takeLine(maxContent: limits.maxRequestLineLength, kind: .requestLine)
                 else { return nil }
                 if line.isEmpty {
-                    // RFC 9112 §2.2: ignore at least one empty line before a request.
-                    guard !skippedEmptyLine else {
-                        throw .badRequest("Only one empty line may precede a request line")
+                    // RFC 9112 §2.2: ignore at least one empty line before a
+                    // request. Several are tolerated (some clients send CRLF
+                    // after a body), within the request-line budget.
+                    emptyLineBytes += 2
+                    guard emptyLineBytes <= limits.maxRequestLineLength else {
+                        throw .badRequest("Too many empty lines before the request line")
                     }
-                    skippedEmptyLine = true
                     continue
                 }
                 let parsed = withLine(line) { bytes throws(HTTPParseError) in try RequestLine.parse(bytes) }
@@ -155,6 +158,7 @@ public struct HTTPRequestParser: Sendable {
                 state = .headers
 
             case .headers:
+                try checkNoLeadingWhitespace()
                 let remaining = limits.maxHeaderBytes - head.headerBytes
                 guard let line = try takeLine(maxContent: max(0, remaining - 2), kind: .header) else {
                     return nil
@@ -162,7 +166,7 @@ public struct HTTPRequestParser: Sendable {
                 if line.isEmpty {
                     let finished = try head.finish(limits: limits)
                     head = HeadBuilder()
-                    skippedEmptyLine = false
+                    emptyLineBytes = 0
                     switch finished.framing {
                     case .none, .contentLength(0): state = .messageEnd
                     case .contentLength(let n): state = .contentLengthBody(remaining: n)
@@ -181,7 +185,7 @@ public struct HTTPRequestParser: Sendable {
                 let added: Result<Void, HTTPParseError> = buffer.withUnsafeBufferPointer { buf in
                     let bytes = UnsafeBufferPointer(rebasing: buf[line])
                     do throws(HTTPParseError) {
-                        head.add(bytes, try HeaderFieldLine.parse(bytes))
+                        try head.add(bytes, try HeaderFieldLine.parse(bytes))
                         return .success(())
                     } catch {
                         return .failure(error)
@@ -306,6 +310,15 @@ public struct HTTPRequestParser: Sendable {
         readIndex = lf + 1
         scanIndex = readIndex
         return start..<contentEnd
+    }
+
+    /// Refuses a header or trailer line that starts with whitespace (obs-fold,
+    /// or whitespace before the first header) from its first byte. Runs
+    /// before the line scan so the verdict does not depend on the split.
+    func checkNoLeadingWhitespace() throws(HTTPParseError) {
+        if readIndex < buffer.count, ASCII.isWhitespace(buffer[readIndex]) {
+            throw HeaderFieldLine.leadingWhitespace
+        }
     }
 
     /// Fails fast on bytes that cannot start an HTTP request (binary

@@ -1,6 +1,11 @@
 /// One header (or trailer) field line (RFC 9112 §5):
 /// `field-name ":" OWS field-value OWS`.
 struct HeaderFieldLine {
+    /// Either obs-fold (a continuation line) or whitespace before the first
+    /// header: both are request-smuggling vectors (RFC 9112 §5.2, §2.2).
+    static let leadingWhitespace = HTTPParseError.badRequest(
+        "Header lines must not start with whitespace (line folding is not supported)")
+
     /// Offsets into the line.
     var name: Range<Int>
     var value: Range<Int>
@@ -10,9 +15,7 @@ struct HeaderFieldLine {
     static func parse(_ line: UnsafeBufferPointer<UInt8>) throws(HTTPParseError) -> HeaderFieldLine {
         let count = line.count
         if ASCII.isWhitespace(line[0]) {
-            // Either obs-fold (a continuation line) or whitespace before the
-            // first header: both are request-smuggling vectors (RFC 9112 §5.2, §2.2).
-            throw .badRequest("Header lines must not start with whitespace (line folding is not supported)")
+            throw leadingWhitespace
         }
         var colon = 0
         while colon < count, line[colon] != ASCII.colon {

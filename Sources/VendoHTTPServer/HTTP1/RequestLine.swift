@@ -34,7 +34,13 @@ struct RequestLine {
             throw .badRequest("The request line must be: METHOD SP target SP HTTP/1.1")
         }
         let version = try parseVersion(UnsafeBufferPointer(rebasing: line[versionStart..<count]))
-        let method = makeMethod(UnsafeBufferPointer(rebasing: line[0..<methodEnd]))
+        let methodBytes = UnsafeBufferPointer(rebasing: line[0..<methodEnd])
+        if methodBytes.elementsEqual("PRI".utf8) {
+            // RFC 9113 §3.4 reserves PRI for the HTTP/2 connection preface;
+            // whatever follows it is not HTTP/1.1 and must not be parsed as such.
+            throw .badRequest("The HTTP/2 connection preface is not supported; this server speaks HTTP/1.1")
+        }
+        let method = makeMethod(methodBytes)
         let targetBytes = UnsafeBufferPointer(rebasing: line[(methodEnd + 1)..<(versionStart - 1)])
         let target = try RequestTarget.parse(targetBytes, method: method)
         return RequestLine(method: method, version: version, target: target)

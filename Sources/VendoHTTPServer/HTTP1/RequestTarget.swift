@@ -29,7 +29,10 @@ struct RequestTarget {
             return RequestTarget(raw: raw, path: path ?? raw, query: query, authority: nil)
         }
         if t.count == 1, t[0] == UInt8(ascii: "*") {
-            guard method == .options else {
+            // Server-wide OPTIONS is the only standard use. An unknown method
+            // (SSDP's M-SEARCH) is let through: its target rules are unknown
+            // here, and the server answers 501 for it anyway.
+            guard method == .options || !method.isStandard else {
                 throw .badRequest("The * target is only allowed with OPTIONS")
             }
             return RequestTarget(raw: raw, path: "*", query: nil, authority: nil)

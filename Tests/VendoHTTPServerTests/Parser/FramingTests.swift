@@ -106,6 +106,28 @@ struct FramingTests {
         expectRejected(Self.post("Content-Length: x\r\nContent-Length: x\r\n", body: "abc"), 400)
     }
 
+    @Test func framingFaultsAreRefusedAtTheirLine() {
+        // A 400 that no later line can undo is thrown without waiting for
+        // the end of the head, so a client cannot hold a doomed request open.
+        for raw in [
+            "POST / HTTP/1.1\r\nContent-Length: 1000000000000000000000\r\n",
+            "POST / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n",
+            "POST / HTTP/1.1\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n",
+            "POST / HTTP/1.1\r\nTransfer-Encoding: x-chunked\r\n",
+            "POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n",
+            "POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n",
+            "POST / HTTP/1.1\r\nHost: a\r\nHost: a\r\n",
+            "POST / HTTP/1.1\r\nHost: a b\r\n",
+        ] {
+            let outcome = parseEverySplit(raw)
+            #expect(outcome.status == 400, "\(raw): \(outcome)")
+        }
+        // A 501 waits: a later line may still make the request a 400.
+        let unsupported = parseEverySplit("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: gzip\r\n")
+        #expect(unsupported.error == nil)
+        expectRejected("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: gzip\r\nContent-Length: 1\r\n\r\nx", 400)
+    }
+
     @Test func declaredLengthOverTheLimitIs413BeforeAnyBodyByte() {
         let limits = HTTPParserLimits(maxBodySize: 10)
         expectAccepted(Self.post("Content-Length: 10\r\n", body: "0123456789"), limits: limits)

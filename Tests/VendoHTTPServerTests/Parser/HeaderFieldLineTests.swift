@@ -99,6 +99,20 @@ struct HeaderFieldLineTests {
         expectRejected("GET / HTTP/1.1\r\n\tHost: h\r\n\r\n", 400)
     }
 
+    @Test func leadingWhitespaceIsRefusedFromItsFirstByte() {
+        // No need to wait for the line end (or a timeout) to refuse it.
+        var parser = HTTPRequestParser()
+        parser.append(Array("GET / HTTP/1.1\r\nHost: h\r\n ".utf8))
+        #expect(drainError(&parser)?.status == .badRequest)
+    }
+
+    @Test func foldingIsNamedInTheReason() {
+        // The reason tells a client developer what to fix.
+        let outcome = parse(request("X-A: 1\r\n  continued\r\n"))
+        #expect(outcome.status == 400)
+        #expect(outcome.error?.reason.contains("folding") == true, "\(outcome)")
+    }
+
     @Test func headerSectionMustEndWithCRLFCRLF() {
         expectRejected("GET / HTTP/1.1\r\nHost: h\r\n\n", 400)
         expectRejected("GET / HTTP/1.1\r\nHost: h\r\n\rX", 400)

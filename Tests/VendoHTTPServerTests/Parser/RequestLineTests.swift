@@ -8,7 +8,6 @@ struct RequestLineTests {
         let head = try #require(expectAccepted("PURGE /cache HTTP/1.1\r\nHost: h\r\n\r\n"))
         #expect(head.method == HTTPMethod(rawValue: "PURGE"))
         #expect(!head.method.isStandard)
-        expectRejected("M-SEARCH * HTTP/1.1\r\nHost: h\r\n\r\n", 400)  // * is only for OPTIONS
         let odd = try #require(expectAccepted("X!#$%&'*+-.^_`|~9 / HTTP/1.1\r\nHost: h\r\n\r\n"))
         #expect(odd.method.rawValue == "X!#$%&'*+-.^_`|~9")
     }
@@ -77,8 +76,14 @@ struct RequestLineTests {
         // before the "SM" part could be mistaken for anything.
         let outcome = expectRejected("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", 505)
         #expect(outcome.events.isEmpty)
-        // As an HTTP/1.1 request (llhttp's variant), PRI * is not OPTIONS: 400.
-        expectRejected("PRI * HTTP/1.1\r\n\r\nSM\r\n\r\n", 400)
+        // As an HTTP/1.1 request line (llhttp's variant) PRI is refused too,
+        // so the "SM" that follows is never parsed as a next request.
+        let outcome11 = expectRejected("PRI * HTTP/1.1\r\nHost: h\r\n\r\nSM\r\n\r\n", 400)
+        #expect(outcome11.events.isEmpty)
+        expectRejected("PRI / HTTP/1.1\r\nHost: h\r\n\r\n", 400)
+        // Only the exact (case-sensitive) method is reserved.
+        expectAccepted("PRIX / HTTP/1.1\r\nHost: h\r\n\r\n")
+        expectAccepted("pri / HTTP/1.1\r\nHost: h\r\n\r\n")
     }
 
     @Test func upgradeHeadersArePassedThrough() throws {
@@ -150,8 +155,18 @@ struct RequestLineTests {
         let head = try #require(expectAccepted("OPTIONS * HTTP/1.1\r\nHost: h\r\n\r\n"))
         #expect(head.path == "*")
         #expect(head.query == nil)
-        expectRejected("POST * HTTP/1.1\r\nHost: h\r\n\r\n", 400)
+        for method in ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "TRACE"] {
+            expectRejected("\(method) * HTTP/1.1\r\nHost: h\r\n\r\n", 400)
+        }
         expectRejected("OPTIONS *x HTTP/1.1\r\nHost: h\r\n\r\n", 400)
+        expectRejected("OPTIONS ** HTTP/1.1\r\nHost: h\r\n\r\n", 400)
+    }
+
+    @Test func asteriskWithAnUnknownMethodIsLeftToTheServer() throws {
+        // SSDP's M-SEARCH uses "*"; the server answers 501 for the method.
+        let head = try #require(expectAccepted("M-SEARCH * HTTP/1.1\r\nHost: 239.255.255.250:1900\r\n\r\n"))
+        #expect(!head.method.isStandard)
+        #expect(head.path == "*")
     }
 
     @Test func requestLineOf8000OctetsIsSupported() throws {
@@ -196,12 +211,28 @@ struct RequestLineTests {
         expectRejected(bytes: Array("\u{1B}[A\r\n".utf8), 400)
     }
 
-    @Test func oneEmptyLineBeforeTheRequestIsIgnored() throws {
+    @Test func emptyLinesBeforeTheRequestAreIgnored() throws {
         let head = try #require(expectAccepted("\r\nGET /x HTTP/1.1\r\nHost: h\r\n\r\n"))
         #expect(head.path == "/x")
-        expectRejected("\r\n\r\nGET /x HTTP/1.1\r\nHost: h\r\n\r\n", 400)
+        // Several are tolerated too (clients that send CRLF after a body)...
+        expectAccepted("\r\n\r\n\r\nGET /x HTTP/1.1\r\nHost: h\r\n\r\n")
+        // ... within the request-line budget, so CRLF floods end.
+        let limits = HTTPParserLimits(maxRequestLineLength: 20)
+        expectAccepted(String(repeating: "\r\n", count: 10) + "GET / HTTP/1.1\r\nHost: h\r\n\r\n", limits: limits)
+        expectRejected(String(repeating: "\r\n", count: 11) + "GET / HTTP/1.1\r\nHost: h\r\n\r\n", 400, limits: limits)
+        // Only CRLF counts as an empty line.
         expectRejected("\nGET /x HTTP/1.1\r\nHost: h\r\n\r\n", 400)
         expectRejected("\rGET /x HTTP/1.1\r\nHost: h\r\n\r\n", 400)
+        expectRejected("\r\n\nGET /x HTTP/1.1\r\nHost: h\r\n\r\n", 400)
+        expectRejected(" \r\nGET /x HTTP/1.1\r\nHost: h\r\n\r\n", 400)
+    }
+
+    @Test func emptyLinesBetweenPipelinedRequestsAreIgnored() {
+        // After a Content-Length body, stray CRLFs before the next request.
+        let outcome = parseEverySplit(
+            "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 4\r\n\r\nq=42\r\n\r\nGET /next HTTP/1.1\r\nHost: h\r\n\r\n")
+        #expect(outcome.error == nil)
+        #expect(outcome.heads.map(\.path) == ["/", "/next"])
     }
 
     @Test func requestLineNeedsCRLF() {
