@@ -30,6 +30,7 @@ final class Connection: @unchecked Sendable {
     private let responder: any HTTPResponder
     private let logger: Logger
     private let onClosed: @Sendable (Connection) -> Void
+    private let executor: ConnectionExecutor
 
     private var parser: HTTPRequestParser
     private var readSource: DispatchSourceRead?
@@ -111,6 +112,7 @@ final class Connection: @unchecked Sendable {
         self.onClosed = onClosed
         self.parser = HTTPRequestParser(limits: configuration.limits)
         self.queue = DispatchQueue(label: "vendo.http.connection", target: .global())
+        self.executor = ConnectionExecutor(queue: queue)
     }
 
     /// Starts reading. Call once, from any thread.
@@ -303,7 +305,7 @@ final class Connection: @unchecked Sendable {
         let responder = self.responder
         let logger = self.logger
         let connectionID = id
-        exchange?.task = Task { [self] in
+        exchange?.task = executor.spawn { [self] in
             let response = await Self.run(responder, request, logger: logger, connectionID: connectionID)
             queue.async { self.respond(response, exchangeID: exchangeID) }
         }
@@ -458,7 +460,7 @@ final class Connection: @unchecked Sendable {
 
         if let stream {
             let writer = ConnectionBodyWriter(connection: self, exchangeID: exchangeID, chunked: framing == .chunked)
-            exchange!.streamTask = Task { [self] in
+            exchange!.streamTask = executor.spawn { [self] in
                 do {
                     try await stream(writer)
                     queue.async { self.streamFinished(exchangeID: exchangeID, failed: false) }
