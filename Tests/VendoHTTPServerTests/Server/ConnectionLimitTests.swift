@@ -26,3 +26,16 @@ import Testing
         }
     }
 }
+
+@Suite struct ConnectionBookkeepingTests {
+    @Test func closedConnectionsAreForgotten() async throws {
+        try await withRouter(routes: { $0.get("/") { _ in .text("ok") } }) { server in
+            for _ in 0..<50 {
+                let client = try await RawClient.connect(port: server.port)
+                try await client.send("GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                #expect(try await client.readResponse().status == 200)
+            }
+            #expect(await eventually { server.connectionCount == 0 })
+        }
+    }
+}
