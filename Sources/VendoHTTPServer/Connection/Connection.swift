@@ -161,6 +161,15 @@ final class Connection: @unchecked Sendable {
     private func readable() {
         dispatchPrecondition(condition: .onQueue(queue))
         guard lifecycle != .closed, let readSource, !readSource.isCancelled else { return }
+        guard wantsInput else {
+            // Suspended lazily, only when bytes arrive that we cannot take yet:
+            // suspending after every request would cost an epoll_ctl pair each.
+            if isReading {
+                isReading = false
+                readSource.suspend()
+            }
+            return
+        }
         let result = withUnsafeTemporaryAllocation(byteCount: Self.readChunkSize, alignment: 16) { buffer -> Socket.IOResult in
             let result = socket.read(into: buffer)
             if case .transferred(let count) = result {
@@ -240,25 +249,26 @@ final class Connection: @unchecked Sendable {
         updateDeadline()
     }
 
-    private func updateReading() {
-        let wanted: Bool
+    /// Whether the socket should be read now.
+    private var wantsInput: Bool {
         switch lifecycle {
         case .open:
-            if peerClosed {
-                wanted = false
-            } else if let exchange {
-                wanted = !exchange.requestEnded && !exchange.bodyPaused
-            } else {
-                wanted = outputSent >= output.count
-            }
+            if peerClosed { return false }
+            if let exchange { return !exchange.requestEnded && !exchange.bodyPaused }
+            return outputSent >= output.count
         case .closingAfterFlush, .lingering:
-            wanted = !peerClosed
+            return !peerClosed
         case .closed:
-            wanted = false
+            return false
         }
-        guard let readSource, wanted != isReading else { return }
-        isReading = wanted
-        if wanted { readSource.resume() } else { readSource.suspend() }
+    }
+
+    /// Resumes reading when input is wanted again; see `readable` for the
+    /// other direction.
+    private func updateReading() {
+        guard let readSource, wantsInput, !isReading else { return }
+        isReading = true
+        readSource.resume()
     }
 
     // MARK: - Requests

@@ -17,6 +17,9 @@ final class RawClient: @unchecked Sendable {
 
     private let fd: Int32
     private let queue = DispatchQueue(label: "raw-client")
+    /// Sends have their own thread so a test can keep sending (a trickle)
+    /// while another task waits for a response.
+    private let sendQueue = DispatchQueue(label: "raw-client-send")
     /// Bytes received but not yet handed out as a response.
     private var pending: [UInt8] = []
     private var sawEOF = false
@@ -69,7 +72,7 @@ final class RawClient: @unchecked Sendable {
 
     /// Sends raw bytes.
     func send(_ bytes: [UInt8]) async throws {
-        try await onQueue { [fd] in
+        try await onQueue(sendQueue) { [fd] in
             var offset = 0
             while offset < bytes.count {
                 let n = bytes[offset...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
@@ -211,9 +214,10 @@ final class RawClient: @unchecked Sendable {
         }
     }
 
-    private func onQueue<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    private func onQueue<T: Sendable>(_ target: DispatchQueue? = nil,
+                                      _ body: @escaping @Sendable () throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
-            queue.async {
+            (target ?? queue).async {
                 continuation.resume(with: Result { try body() })
             }
         }
