@@ -34,24 +34,28 @@ import Testing
 
     @Test func readingStopsWhileTheHandlerFallsBehind() async throws {
         let mayRead = Gate()
-        let total = 900_000
-        try await withRouter(routes: { router in
+        let total = 24 << 20
+        try await withRouter(.test(limits: .init(maxBodySize: 64 << 20)), routes: { router in
             router.post("/") { request in
                 await mayRead.wait()
-                return .text("\(try await request.body.collect().count)")
+                var count = 0
+                for try await chunk in request.body { count += chunk.count }
+                return .text("\(count)")
             }
         }) { server in
             let client = try await RawClient.connect(port: server.port)
             try await client.send("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: \(total)\r\n\r\n")
-            // The server buffers about 64 KiB, the kernel a few hundred KiB more:
-            // a sender must block well before the whole body is taken.
+            let sent = Gate()
             let sender = Task {
                 try await client.send([UInt8](repeating: 0x61, count: total))
+                sent.open()
             }
-            try await Task.sleep(for: .milliseconds(300))
+            // The server buffers about 64 KiB and the kernel a few MiB: while
+            // the handler does not read, the sender must stay blocked.
+            #expect(await !sent.wait(timeout: .seconds(1)), "24 MiB were taken while the handler read nothing")
             mayRead.open()
             try await sender.value
-            #expect(try await client.readResponse().text == "\(total)")
+            #expect(try await client.readResponse(timeout: .seconds(60)).text == "\(total)")
         }
     }
 
