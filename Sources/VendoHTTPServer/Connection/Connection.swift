@@ -137,7 +137,10 @@ final class Connection: @unchecked Sendable {
         queue.async { [self] in
             isShuttingDown = true
             guard lifecycle == .open else { return }
-            if exchange == nil, !parser.hasStartedRequest, parser.bufferedByteCount == 0 {
+            guard exchange == nil, !parser.hasStartedRequest, parser.bufferedByteCount == 0 else { return }
+            if outputSent < output.count {
+                closeAfterFlush()  // the last response is still going out
+            } else {
                 close(reason: "server shutting down")
             }
         }
