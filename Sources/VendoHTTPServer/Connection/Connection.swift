@@ -237,7 +237,13 @@ final class Connection: @unchecked Sendable {
         guard lifecycle == .open else { return }
         if peerClosed {
             if exchange == nil {
-                // Nothing to answer (at most a partial request): done.
+                if outputSent < output.count {
+                    // Pipelined requests may still wait behind this response;
+                    // `writable` comes back here once it is out.
+                    updateDeadline()
+                    return
+                }
+                // Nothing left to answer (at most a partial request): done.
                 closeAfterFlush()
                 return
             }
