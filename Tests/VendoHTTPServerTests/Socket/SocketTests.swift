@@ -90,6 +90,38 @@ import Logging
         _ = client
     }
 
+    @Test func noDelayIsSetOnRequest() async throws {
+        let listener = try Socket.makeListening(address: SocketAddress(host: "127.0.0.1", port: 0), backlog: 8)
+        defer { listener.close() }
+        let client = try await RawClient.connect(port: listener.localAddress().port)
+        var accepted: (Socket, SocketAddress)?
+        for _ in 0..<500 where accepted == nil {
+            accepted = try listener.accept()
+            if accepted == nil { try await Task.sleep(for: .milliseconds(10)) }
+        }
+        let (socket, _) = try #require(accepted)
+        defer { socket.close() }
+        func noDelay() -> Int32 {
+            var value: Int32 = -1
+            var length = socklen_t(MemoryLayout<Int32>.size)
+            getsockopt(socket.descriptor.rawValue, Int32(IPPROTO_TCP), TCP_NODELAY, &value, &length)
+            return value
+        }
+        #expect(noDelay() == 0)
+        try socket.setNoDelay()
+        #expect(noDelay() != 0)
+        _ = client
+    }
+
+    @Test func startingAServerIgnoresSIGPIPEForTheProcess() async throws {
+        try await withRouter(routes: { _ in }) { _ in
+            var current = sigaction()
+            sigaction(SIGPIPE, nil, &current)
+            #expect(unsafeBitCast(current.__sigaction_handler.sa_handler, to: Int.self)
+                    == unsafeBitCast(SIG_IGN, to: Int.self))
+        }
+    }
+
     @Test func sendToAClosedPeerFailsWithEPIPEInsteadOfKillingTheProcess() async throws {
         let listener = try Socket.makeListening(address: SocketAddress(host: "127.0.0.1", port: 0), backlog: 8)
         defer { listener.close() }
