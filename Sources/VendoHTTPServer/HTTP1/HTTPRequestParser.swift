@@ -45,6 +45,8 @@ public struct HTTPRequestParser: Sendable {
     var state = State.requestLine
     var failure: HTTPParseError?
     var head = HeadBuilder()
+    /// Where the current request's first header line starts in `buffer`.
+    var headStart = 0
     /// Bytes of empty lines skipped before the current request line.
     var emptyLineBytes = 0
     var chunked = ChunkedBodyDecoder()
@@ -123,17 +125,21 @@ public struct HTTPRequestParser: Sendable {
 
     /// Drops consumed bytes once they make up half the buffer, so memory
     /// follows the unconsumed bytes and copying stays amortised O(1) a byte.
+    /// While headers are read, their lines stay buffered (from `headStart`)
+    /// so the head can copy them in one piece.
     private mutating func compact() {
-        guard readIndex > 0 else { return }
-        if readIndex == buffer.count {
+        let keepFrom = state == .headers ? headStart : readIndex
+        guard keepFrom > 0 else { return }
+        if keepFrom == buffer.count {
             buffer.removeAll(keepingCapacity: true)
-        } else if readIndex >= buffer.count / 2 {
-            buffer.removeSubrange(0..<readIndex)
+        } else if keepFrom >= buffer.count / 2 {
+            buffer.removeSubrange(0..<keepFrom)
         } else {
             return
         }
-        scanIndex -= readIndex
-        readIndex = 0
+        scanIndex -= keepFrom
+        readIndex -= keepFrom
+        headStart -= keepFrom
     }
 
     private mutating func step() throws(HTTPParseError) -> HTTPParserEvent? {
@@ -155,6 +161,7 @@ public struct HTTPRequestParser: Sendable {
                 }
                 let parsed = withLine(line) { bytes throws(HTTPParseError) in try RequestLine.parse(bytes) }
                 head.requestLine = try parsed.get()
+                headStart = readIndex
                 state = .headers
 
             case .headers:
@@ -164,7 +171,8 @@ public struct HTTPRequestParser: Sendable {
                     return nil
                 }
                 if line.isEmpty {
-                    let finished = try head.finish(limits: limits)
+                    let section = Array(buffer[headStart..<line.lowerBound])
+                    let finished = try head.finish(limits: limits, headerSection: section)
                     head = HeadBuilder()
                     emptyLineBytes = 0
                     switch finished.framing {
@@ -176,7 +184,7 @@ public struct HTTPRequestParser: Sendable {
                     }
                     return .head(finished)
                 }
-                guard head.headers.count < limits.maxHeaderCount else {
+                guard head.spans.count < limits.maxHeaderCount else {
                     throw HTTPParseError(
                         status: .requestHeaderFieldsTooLarge,
                         reason: "The request has more than \(limits.maxHeaderCount) header fields")
@@ -185,7 +193,7 @@ public struct HTTPRequestParser: Sendable {
                 let added: Result<Void, HTTPParseError> = buffer.withUnsafeBufferPointer { buf in
                     let bytes = UnsafeBufferPointer(rebasing: buf[line])
                     do throws(HTTPParseError) {
-                        try head.add(bytes, try HeaderFieldLine.parse(bytes))
+                        try head.add(bytes, try HeaderFieldLine.parse(bytes), at: line.lowerBound - headStart)
                         return .success(())
                     } catch {
                         return .failure(error)

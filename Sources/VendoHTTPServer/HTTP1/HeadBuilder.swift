@@ -10,7 +10,8 @@
 /// end of the head.
 struct HeadBuilder {
     var requestLine: RequestLine?
-    var headers = HTTPHeaders()
+    /// Where each field sits, relative to the first header line.
+    var spans: [HTTPHeaders.Span] = []
     /// Header field lines so far, CRLFs included.
     var headerBytes = 0
 
@@ -24,11 +25,13 @@ struct HeadBuilder {
     private var expectContinue = false
     private var expectOther = false
 
-    /// Records one validated field line; throws for faults no later line can fix.
-    mutating func add(_ line: UnsafeBufferPointer<UInt8>, _ field: HeaderFieldLine) throws(HTTPParseError) {
+    /// Records one validated field line that starts `offset` bytes after the
+    /// first header line; throws for faults no later line can fix.
+    mutating func add(
+        _ line: UnsafeBufferPointer<UInt8>, _ field: HeaderFieldLine, at offset: Int
+    ) throws(HTTPParseError) {
         let nameBytes = UnsafeBufferPointer(rebasing: line[field.name])
         let valueBytes = UnsafeBufferPointer(rebasing: line[field.value])
-        let value = String(decoding: valueBytes, as: UTF8.self)
         switch SpecialHeader(nameBytes) {
         case .host:
             hostCount += 1
@@ -38,7 +41,7 @@ struct HeadBuilder {
             guard Authority.isValidHostAndPort(valueBytes, requirePort: false) else {
                 throw .badRequest("The Host header must be a valid host[:port]")
             }
-            hostValue = value
+            hostValue = String(decoding: valueBytes, as: UTF8.self)
         case .contentLength:
             guard transferEncoding == nil else {
                 throw .badRequest("A request must not have both Content-Length and Transfer-Encoding")
@@ -46,11 +49,12 @@ struct HeadBuilder {
             let length = try Framing.parseContentLength(valueBytes).get()
             // Identical repeats are allowed (RFC 9110 §8.6); differing ones
             // (even "5" and "05") are how smuggling attempts look.
-            if contentLength != nil, value != contentLengthText {
+            let text = String(decoding: valueBytes, as: UTF8.self)
+            if contentLength != nil, text != contentLengthText {
                 throw .badRequest("Repeated Content-Length headers must agree")
             }
             contentLength = length
-            contentLengthText = value
+            contentLengthText = text
         case .transferEncoding:
             if requestLine?.version == .http1_0 {
                 throw .badRequest("Transfer-Encoding is not allowed in HTTP/1.0 requests")
@@ -85,14 +89,18 @@ struct HeadBuilder {
         case .other:
             break
         }
-        if headers.isEmpty {
-            headers.reserveCapacity(16)  // one allocation for a typical request instead of four
+        if spans.isEmpty {
+            spans.reserveCapacity(16)  // one allocation for a typical request instead of four
         }
-        headers.add(name: String(decoding: nameBytes, as: UTF8.self), value: value)
+        spans.append(
+            HTTPHeaders.Span(
+                name: (offset + field.name.lowerBound)..<(offset + field.name.upperBound),
+                value: (offset + field.value.lowerBound)..<(offset + field.value.upperBound)))
     }
 
-    /// Applies the rules that need the whole head, and builds it.
-    func finish(limits: HTTPParserLimits) throws(HTTPParseError) -> HTTPRequestHead {
+    /// Applies the rules that need the whole head, and builds it around
+    /// `headerSection`, the header lines as received.
+    func finish(limits: HTTPParserLimits, headerSection: [UInt8]) throws(HTTPParseError) -> HTTPRequestHead {
         guard let requestLine else {
             preconditionFailure("finish() before the request line was parsed")
         }
@@ -141,7 +149,7 @@ struct HeadBuilder {
             path: target.path,
             query: target.query,
             version: version,
-            headers: headers,
+            headers: HTTPHeaders(bytes: headerSection, spans: spans),
             authority: target.authority ?? (hostCount == 1 ? hostValue : nil),
             keepAlive: keepAlive,
             expectsContinue: expectsContinue,

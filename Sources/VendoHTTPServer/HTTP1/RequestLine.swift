@@ -35,7 +35,9 @@ struct RequestLine {
         }
         let version = try parseVersion(UnsafeBufferPointer(rebasing: line[versionStart..<count]))
         let methodBytes = UnsafeBufferPointer(rebasing: line[0..<methodEnd])
-        if methodBytes.elementsEqual("PRI".utf8) {
+        if methodBytes.count == 3, methodBytes[0] == UInt8(ascii: "P"), methodBytes[1] == UInt8(ascii: "R"),
+            methodBytes[2] == UInt8(ascii: "I")
+        {
             // RFC 9113 §3.4 reserves PRI for the HTTP/2 connection preface;
             // whatever follows it is not HTTP/1.1 and must not be parsed as such.
             throw .badRequest("The HTTP/2 connection preface is not supported; this server speaks HTTP/1.1")
