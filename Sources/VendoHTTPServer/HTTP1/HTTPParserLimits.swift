@@ -3,7 +3,9 @@
 /// the status a client receives when it is exceeded.
 public struct HTTPParserLimits: Sendable, Hashable {
     /// Longest request line accepted, in octets, not counting its CRLF.
-    /// Longer lines are refused with `414 URI Too Long`.
+    /// Longer lines are refused with `414 URI Too Long`. Empty lines before a
+    /// request line (tolerated, RFC 9112 §2.2) share this budget; more than
+    /// fit in it are refused with 400.
     public var maxRequestLineLength: Int
     /// Most octets accepted for all header field lines of one request
     /// together, each line counted with its CRLF (the request line and the
@@ -17,7 +19,8 @@ public struct HTTPParserLimits: Sendable, Hashable {
     /// Largest request body accepted, in octets. A `Content-Length` above it
     /// is refused before any body byte is read; a chunked body is counted
     /// while it is decoded and refused as soon as a chunk size would pass it.
-    /// Beyond it: `413 Content Too Large`.
+    /// Beyond it: `413 Content Too Large`. (A length or chunk size too large
+    /// to be a number at all, past `Int.max`, is malformed framing: 400.)
     public var maxBodySize: Int
     /// Most octets of chunk extensions (everything after the chunk size on a
     /// chunk-size line) accepted across one chunked body. Extensions are
