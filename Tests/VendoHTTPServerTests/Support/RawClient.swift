@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Dispatch
+import Synchronization
 import Testing
 
 /// A deliberately dumb HTTP client on a raw TCP socket: it sends exactly the
@@ -16,6 +17,7 @@ final class RawClient: @unchecked Sendable {
     }
 
     private let fd: Int32
+    private let isClosed = Atomic<Bool>(false)
     private let queue = DispatchQueue(label: "raw-client")
     /// Sends have their own thread so a test can keep sending (a trickle)
     /// while another task waits for a response.
@@ -26,7 +28,7 @@ final class RawClient: @unchecked Sendable {
 
     private init(fd: Int32) { self.fd = fd }
 
-    deinit { Glibc.close(fd) }
+    deinit { close() }
 
     /// Connects to `host:port` (IPv4 or IPv6 numeric host).
     static func connect(port: Int, host: String = "127.0.0.1") async throws -> RawClient {
@@ -96,6 +98,20 @@ final class RawClient: @unchecked Sendable {
     /// Half-closes: no more bytes from us.
     func shutdownWrite() {
         shutdown(fd, Int32(SHUT_WR))
+    }
+
+    /// Closes the socket, as a client that gives up does (the server gets
+    /// an end of file). Nothing may be sent or read afterwards.
+    func close() {
+        if !isClosed.exchange(true, ordering: .relaxed) { Glibc.close(fd) }
+    }
+
+    /// Closes with `SO_LINGER` 0, so the kernel resets the connection
+    /// instead of sending an end of file.
+    func reset() {
+        var option = linger(l_onoff: 1, l_linger: 0)
+        setsockopt(fd, SOL_SOCKET, SO_LINGER, &option, socklen_t(MemoryLayout<linger>.size))
+        close()
     }
 
     /// Reads one response. `bodyless` for answers to HEAD (no body whatever
