@@ -27,6 +27,12 @@ public struct HTTPParserLimits: Sendable, Hashable {
     /// ignored, so this only bounds the work a client can make us do.
     /// Beyond it: `400 Bad Request`.
     public var maxChunkExtensionBytes: Int
+    /// What to do with a `#fragment` in the request-target. RFC 9112 leaves
+    /// fragments out of the request-target, but widely deployed servers
+    /// (Node.js, nginx) accept them and the llhttp corpus expects that; a
+    /// fragment cannot change framing, so the default strips it (handlers
+    /// never see it). `.reject` answers 400 instead.
+    public var fragmentPolicy: HTTPTargetFragmentPolicy
 
     /// Creates limits; every default suits a webhook receiver.
     ///
@@ -36,17 +42,29 @@ public struct HTTPParserLimits: Sendable, Hashable {
     ///   - maxHeaderCount: default 100 header lines.
     ///   - maxBodySize: default 1 MiB (1048576).
     ///   - maxChunkExtensionBytes: default 4 KiB (4096).
+    ///   - fragmentPolicy: default `.strip`.
     public init(
         maxRequestLineLength: Int = 8 * 1024,
         maxHeaderBytes: Int = 16 * 1024,
         maxHeaderCount: Int = 100,
         maxBodySize: Int = 1 << 20,
-        maxChunkExtensionBytes: Int = 4 * 1024
+        maxChunkExtensionBytes: Int = 4 * 1024,
+        fragmentPolicy: HTTPTargetFragmentPolicy = .strip
     ) {
         self.maxRequestLineLength = maxRequestLineLength
         self.maxHeaderBytes = maxHeaderBytes
         self.maxHeaderCount = maxHeaderCount
         self.maxBodySize = maxBodySize
         self.maxChunkExtensionBytes = maxChunkExtensionBytes
+        self.fragmentPolicy = fragmentPolicy
     }
+}
+
+/// How the parser treats a `#fragment` at the end of a request-target.
+public enum HTTPTargetFragmentPolicy: Sendable, Hashable {
+    /// Accept a well-formed fragment and drop it: `target`, `path` and
+    /// `query` never include it.
+    case strip
+    /// Refuse any `#` in the target with `400 Bad Request`.
+    case reject
 }

@@ -159,7 +159,7 @@ public struct HTTPRequestParser: Sendable {
                     }
                     continue
                 }
-                let parsed = withLine(line) { bytes throws(HTTPParseError) in try RequestLine.parse(bytes) }
+                let parsed = withLine(line) { bytes throws(HTTPParseError) in try RequestLine.parse(bytes, fragmentPolicy: limits.fragmentPolicy) }
                 head.requestLine = try parsed.get()
                 headStart = readIndex
                 state = .headers

@@ -6,7 +6,9 @@ struct RequestLine {
     var target: RequestTarget
 
     /// Parses one request line, without its CRLF.
-    static func parse(_ line: UnsafeBufferPointer<UInt8>) throws(HTTPParseError) -> RequestLine {
+    static func parse(
+        _ line: UnsafeBufferPointer<UInt8>, fragmentPolicy: HTTPTargetFragmentPolicy = .strip
+    ) throws(HTTPParseError) -> RequestLine {
         let count = line.count
         var methodEnd = 0
         while methodEnd < count, line[methodEnd] != ASCII.sp {
@@ -44,7 +46,7 @@ struct RequestLine {
         }
         let method = makeMethod(methodBytes)
         let targetBytes = UnsafeBufferPointer(rebasing: line[(methodEnd + 1)..<(versionStart - 1)])
-        let target = try RequestTarget.parse(targetBytes, method: method)
+        let target = try RequestTarget.parse(targetBytes, method: method, fragmentPolicy: fragmentPolicy)
         return RequestLine(method: method, version: version, target: target)
     }
 

@@ -44,7 +44,9 @@ struct RequestLineTests {
         "/ HTTP/1.1\r\n",
         "G@T / HTTP/1.1\r\n",  // method not a token
         "GET /a b HTTP/1.1\r\n",  // space in target
-        "GET /a#frag HTTP/1.1\r\n",  // fragment
+        "GET #frag HTTP/1.1\r\n",  // only a fragment
+        "GET /a#b#c HTTP/1.1\r\n",  // a second # inside the fragment
+        "GET /a#b\u{01} HTTP/1.1\r\n",  // CTL inside the fragment
         "GET /a\u{01}b HTTP/1.1\r\n",  // CTL
         "GET /a\u{7F} HTTP/1.1\r\n",  // DEL
         "GET /\u{00} HTTP/1.1\r\n",  // NUL
@@ -64,6 +66,31 @@ struct RequestLineTests {
     ])
     func malformedRequestLinesAre400(line: String) {
         expectRejected(line + "Host: h\r\n\r\n", 400)
+    }
+
+    @Test func fragmentsAreStrippedByDefault() throws {
+        // Row 18 deviation, documented on HTTPParserLimits.fragmentPolicy:
+        // a well-formed fragment is dropped, never shown to handlers.
+        var head = try #require(expectAccepted(request(target: "/search?q=1#results")))
+        #expect(head.target == "/search?q=1")
+        #expect(head.path == "/search")
+        #expect(head.query == "q=1")
+        head = try #require(expectAccepted(request(target: "/a/b#frag/with?chars")))
+        #expect(head.target == "/a/b")
+        #expect(head.path == "/a/b")
+        #expect(head.query == nil)
+        head = try #require(expectAccepted(
+            "GET http://example.com/p?x=1#top HTTP/1.1\r\nHost: example.com\r\n\r\n"))
+        #expect(head.path == "/p")
+        #expect(head.query == "x=1")
+        #expect(head.authority == "example.com")
+    }
+
+    @Test func fragmentsAreRefusedWhenConfigured() {
+        let strict = HTTPParserLimits(fragmentPolicy: .reject)
+        let outcome = expectRejected(request(target: "/a#frag"), 400, limits: strict)
+        #expect(outcome.error?.reason.contains("fragment") == true)
+        expectAccepted(request(target: "/a?b=c"), limits: strict)
     }
 
     @Test(arguments: ["HTTP/1.2", "HTTP/2.0", "HTTP/0.9", "HTTP/3.0", "HTTP/9.9"])
