@@ -19,7 +19,7 @@ struct HeadBuilder {
     private var hostValue = ""
     private var contentLength: Int?
     private var contentLengthText = ""
-    private var transferEncoding: TransferEncodingVerdict?
+    private var transferEncoding: TransferEncodingList?
     private var connectionClose = false
     private var connectionKeepAlive = false
     private var expectContinue = false
@@ -62,14 +62,11 @@ struct HeadBuilder {
             guard contentLength == nil else {
                 throw .badRequest("A request must not have both Content-Length and Transfer-Encoding")
             }
-            guard transferEncoding == nil else {
-                throw .badRequest("A request must have at most one Transfer-Encoding header line")
+            let list = Framing.parseTransferEncoding(valueBytes, after: transferEncoding ?? TransferEncodingList())
+            if let reason = list.invalidReason {
+                throw .badRequest(reason)
             }
-            let verdict = Framing.parseTransferEncoding(valueBytes)
-            if case .invalid(let reason) = verdict {
-                throw .badRequest(reason ?? "Transfer-Encoding must be chunked")
-            }
-            transferEncoding = verdict
+            transferEncoding = list
         case .connection:
             Framing.forEachListElement(valueBytes) { token in
                 if ASCII.matches(token, lowercase: "close") {
@@ -111,13 +108,15 @@ struct HeadBuilder {
         }
 
         let framing: BodyFraming
-        switch transferEncoding {
+        switch transferEncoding?.verdict {
         case .chunked?:
             framing = .chunked
         case .unsupported?:
             throw HTTPParseError(status: .notImplemented, reason: "Only the chunked transfer coding is supported")
-        case .invalid?:
-            preconditionFailure("invalid Transfer-Encoding is refused in add()")
+        case .invalid(let reason)?:
+            // Only a list with no chunked at all gets here (e.g. none left
+            // after a line); faults inside lines were refused in add().
+            throw .badRequest(reason ?? "Transfer-Encoding must end with chunked")
         case nil:
             if let contentLength {
                 guard contentLength <= limits.maxBodySize else {

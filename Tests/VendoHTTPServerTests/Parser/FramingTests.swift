@@ -38,10 +38,14 @@ struct FramingTests {
         expectRejected(Self.post("Transfer-Encoding: \(value)\r\n", body: "0\r\n\r\n"), 400)
     }
 
-    @Test func repeatedTransferEncodingLinesAre400() {
+    @Test func repeatedTransferEncodingLinesAreOneList() {
+        // RFC 9110 §5.3: the lines combine, in order, into one list.
         expectRejected(Self.post("Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n", body: "0\r\n\r\n"), 400)
-        expectRejected(Self.post("Transfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n", body: "0\r\n\r\n"), 400)
         expectRejected(Self.post("Transfer-Encoding: chunked\r\nTransfer-Encoding: deflate\r\n", body: "0\r\n\r\n"), 400)
+        expectRejected(Self.post("Transfer-Encoding: x-chunked\r\nTransfer-Encoding: chunked\r\n", body: "0\r\n\r\n"), 400)
+        // Well-formed, chunked last, but with a coding we don't decode: 501, as on one line.
+        expectRejected(Self.post("Transfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n", body: "0\r\n\r\n"), 501)
+        expectRejected(Self.post("Transfer-Encoding: deflate\r\nTransfer-Encoding: chunked\r\n", body: "0\r\n\r\n"), 501)
         expectRejected(Self.post("Transfer-Encoding:\r\nTransfer-Encoding:\r\n", body: "0\r\n\r\n"), 400)
     }
 
@@ -114,7 +118,7 @@ struct FramingTests {
             "POST / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n",
             "POST / HTTP/1.1\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n",
             "POST / HTTP/1.1\r\nTransfer-Encoding: x-chunked\r\n",
-            "POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n",
+            "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n",
             "POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n",
             "POST / HTTP/1.1\r\nHost: a\r\nHost: a\r\n",
             "POST / HTTP/1.1\r\nHost: a b\r\n",
