@@ -7,7 +7,7 @@ import PackageDescription
 let package = Package(
     name: "vendo-fuzz",
     dependencies: [
-        .package(path: "..")
+        .package(name: "vendo-swift", path: "..")
     ],
     targets: [
         .executableTarget(

@@ -8,7 +8,7 @@ import PackageDescription
 let package = Package(
     name: "vendo-parser-bench",
     dependencies: [
-        .package(path: "../..")
+        .package(name: "vendo-swift", path: "../..")
     ],
     targets: [
         .executableTarget(

@@ -97,7 +97,7 @@ final class ServerCore: @unchecked Sendable {
                 address: address, backlog: configuration.backlog, queue: queue,
                 onAccept: { [weak self] socket, peer in self?.accepted(socket, peer: peer) ?? false },
                 onError: { [logger] error in
-                    logger.warning("accept failed; pausing briefly", metadata: ["error": "\(error)"])
+                    logger.info("accept failed; pausing briefly", metadata: ["error": "\(error)"])
                 })
             self.listener = listener
             boundPort.store(listener.address.port, ordering: .relaxed)

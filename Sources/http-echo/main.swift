@@ -61,21 +61,26 @@ do {
 } catch {
     fail("cannot listen: \(error)")
 }
+/// SIGINT/SIGTERM start a graceful shutdown; the process exits 0 once it is done.
+/// Installed before the "listening" line so a supervisor may signal right after it.
+func installShutdownSignals(for server: HTTPServer) -> [any DispatchSourceSignal] {
+    [SIGINT, SIGTERM].map { number in
+        signal(number, SIG_IGN)
+        let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+        source.setEventHandler {
+            Task {
+                await server.shutdown()
+                exit(0)
+            }
+        }
+        source.activate()
+        return source
+    }
+}
+
+let signalSources = installShutdownSignals(for: server)
 let shownHost = configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host
 print("listening on http://\(shownHost):\(server.port)")
 fflush(nil)  // stdout may be a pipe (block-buffered): the reader waits for this line
-
-var signalSources: [any DispatchSourceSignal] = []
-for number in [SIGINT, SIGTERM] {
-    signal(number, SIG_IGN)
-    let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-    source.setEventHandler {
-        Task {
-            await server.shutdown()
-            exit(0)
-        }
-    }
-    source.activate()
-    signalSources.append(source)
-}
 await server.waitUntilStopped()
+withExtendedLifetime(signalSources) {}

@@ -12,9 +12,14 @@ import Synchronization
 /// Life of a request: parser `.head` → task running the responder (the body
 /// streams to it through `RequestBodyStream`) → response head and body
 /// appended to `output` and sent with one `send` → next pipelined request.
-/// While a request's body is fully read but its response is pending, the
-/// socket is not read, so pipelining clients cannot make us buffer without
-/// bound.
+///
+/// Once a request's body is fully read and its handler still runs, the
+/// socket keeps being watched ("read-ahead"): bytes that arrive (the next
+/// pipelined request) go to the parser unparsed, at most `readAheadLimit` of
+/// them, after which reading stops until the response is done (so
+/// pipelining clients cannot make us buffer without bound); an end of file
+/// or a reset means the client went away, and the handler is cancelled (see
+/// `clientClosedDuringHandler`).
 final class Connection: @unchecked Sendable {
     /// A per-server serial number, for logs.
     let id: UInt64
@@ -30,6 +35,7 @@ final class Connection: @unchecked Sendable {
     private let responder: any HTTPResponder
     private let logger: Logger
     private let onClosed: @Sendable (Connection) -> Void
+    private let executor: ConnectionExecutor
 
     private var parser: HTTPRequestParser
     private var readSource: DispatchSourceRead?
@@ -93,6 +99,9 @@ final class Connection: @unchecked Sendable {
         var status = 0
     }
 
+    /// Unparsed input kept while a handler runs; reading stops beyond it.
+    /// The header-section limit: enough for the next pipelined request's head.
+    private let readAheadLimit: Int
     /// How long lingering may discard before giving up.
     private static let maxLingerBytes = 1 << 20
     /// Bytes read from the socket per read call.
@@ -110,7 +119,9 @@ final class Connection: @unchecked Sendable {
         self.logger = logger
         self.onClosed = onClosed
         self.parser = HTTPRequestParser(limits: configuration.limits)
+        self.readAheadLimit = max(1, configuration.limits.maxHeaderBytes)
         self.queue = DispatchQueue(label: "vendo.http.connection", target: .global())
+        self.executor = ConnectionExecutor(queue: queue)
     }
 
     /// Starts reading. Call once, from any thread.
@@ -135,7 +146,10 @@ final class Connection: @unchecked Sendable {
         queue.async { [self] in
             isShuttingDown = true
             guard lifecycle == .open else { return }
-            if exchange == nil, !parser.hasStartedRequest, parser.bufferedByteCount == 0 {
+            guard exchange == nil, !parser.hasStartedRequest, parser.bufferedByteCount == 0 else { return }
+            if outputSent < output.count {
+                closeAfterFlush()  // the last response is still going out
+            } else {
                 close(reason: "server shutting down")
             }
         }
@@ -159,8 +173,25 @@ final class Connection: @unchecked Sendable {
     private func readable() {
         dispatchPrecondition(condition: .onQueue(queue))
         guard lifecycle != .closed, let readSource, !readSource.isCancelled else { return }
+        let limit: Int
+        let isReadingAhead: Bool
+        if wantsInput {
+            limit = Self.readChunkSize
+            isReadingAhead = false
+        } else if readAheadRoom > 0 {
+            limit = min(Self.readChunkSize, readAheadRoom)
+            isReadingAhead = true
+        } else {
+            // Suspended lazily, only when bytes arrive that we cannot take yet:
+            // suspending after every request would cost an epoll_ctl pair each.
+            if isReading {
+                isReading = false
+                readSource.suspend()
+            }
+            return
+        }
         let result = withUnsafeTemporaryAllocation(byteCount: Self.readChunkSize, alignment: 16) { buffer -> Socket.IOResult in
-            let result = socket.read(into: buffer)
+            let result = socket.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<limit]))
             if case .transferred(let count) = result {
                 if lifecycle == .open {
                     let wasIdle = exchange == nil && !parser.hasStartedRequest
@@ -171,6 +202,10 @@ final class Connection: @unchecked Sendable {
                 }
             }
             return result
+        }
+        if isReadingAhead {
+            readAheadResult(result)
+            return
         }
         switch result {
         case .transferred:
@@ -183,6 +218,11 @@ final class Connection: @unchecked Sendable {
             return
         case .endOfFile:
             peerClosed = true
+            if lifecycle == .closingAfterFlush, outputSent < output.count {
+                // A half-closed client still gets the last response: close
+                // once it is out (write errors tell if the client is gone).
+                return
+            }
             if lifecycle != .open {
                 close(reason: "peer closed")
                 return
@@ -223,7 +263,13 @@ final class Connection: @unchecked Sendable {
         guard lifecycle == .open else { return }
         if peerClosed {
             if exchange == nil {
-                // Nothing to answer (at most a partial request): done.
+                if outputSent < output.count {
+                    // Pipelined requests may still wait behind this response;
+                    // `writable` comes back here once it is out.
+                    updateDeadline()
+                    return
+                }
+                // Nothing left to answer (at most a partial request): done.
                 closeAfterFlush()
                 return
             }
@@ -238,25 +284,81 @@ final class Connection: @unchecked Sendable {
         updateDeadline()
     }
 
-    private func updateReading() {
-        let wanted: Bool
+    /// Whether the socket should be read now.
+    private var wantsInput: Bool {
         switch lifecycle {
         case .open:
-            if peerClosed {
-                wanted = false
-            } else if let exchange {
-                wanted = !exchange.requestEnded && !exchange.bodyPaused
-            } else {
-                wanted = outputSent >= output.count
-            }
+            if peerClosed { return false }
+            if let exchange { return !exchange.requestEnded && !exchange.bodyPaused }
+            return outputSent >= output.count
         case .closingAfterFlush, .lingering:
-            wanted = !peerClosed
+            return !peerClosed
         case .closed:
-            wanted = false
+            return false
         }
-        guard let readSource, wanted != isReading else { return }
-        isReading = wanted
-        if wanted { readSource.resume() } else { readSource.suspend() }
+    }
+
+    /// How many bytes may still be read ahead: the request is fully read,
+    /// its handler or streamed response still runs, and the socket is
+    /// watched only to keep what arrives meanwhile and to notice the client
+    /// going away. Zero when reading ahead does not apply or the bound is hit.
+    private var readAheadRoom: Int {
+        guard lifecycle == .open, !peerClosed, let exchange, exchange.requestEnded else { return 0 }
+        return max(0, readAheadLimit - parser.bufferedByteCount)
+    }
+
+    /// Resumes reading when input is wanted again; see `readable` for the
+    /// other direction. While a handler runs the source stays on (usually it
+    /// never went off: suspension is lazy), so the common keep-alive path
+    /// costs no extra syscall.
+    private func updateReading() {
+        guard let readSource, !isReading, wantsInput || readAheadRoom > 0 else { return }
+        isReading = true
+        readSource.resume()
+    }
+
+    /// A read made while a handler runs: keep the bytes for later, or act on
+    /// the client going away.
+    private func readAheadResult(_ result: Socket.IOResult) {
+        switch result {
+        case .transferred(let count):
+            // Kept in the parser, parsed once the response is done. At the
+            // bound the next `readable` suspends the source.
+            logger.trace("input kept while the handler runs", metadata: metadata([
+                "read.bytes": "\(count)",
+                "read.buffered": "\(parser.bufferedByteCount)",
+            ]))
+        case .wouldBlock:
+            return
+        case .endOfFile:
+            peerClosed = true
+            clientClosedDuringHandler()
+        case .failed(let error):
+            close(reason: "read failed while the handler ran: \(error.message)")
+        }
+    }
+
+    /// The client sent its end of file while its request's handler (or the
+    /// streamed response) still runs.
+    ///
+    /// HTTP/1.1 clients almost never half-close (`shutdown(SHUT_WR)`) and wait
+    /// for an answer; a closed socket is the usual meaning, and the two look
+    /// the same from here. So, like most servers, this treats it as the client
+    /// going away: the handler's task is cancelled, and a streamed response
+    /// ends at once (its writes throw `HTTPConnectionError`). A handler that
+    /// still returns a fixed response gets it delivered before the connection
+    /// closes, so a half-closing tool still reads its answer when the handler
+    /// does not give up on cancellation; write errors tell if nobody is there.
+    private func clientClosedDuringHandler() {
+        guard lifecycle == .open, let current = exchange else { return }
+        if current.responseStarted {
+            // Only a streamed response leaves its exchange open after starting.
+            close(reason: "client closed the connection during a streamed response")
+            return
+        }
+        logger.debug("client closed the connection while the handler ran; cancelling it", metadata: metadata())
+        current.task?.cancel()
+        updateDeadline()
     }
 
     // MARK: - Requests
@@ -303,9 +405,15 @@ final class Connection: @unchecked Sendable {
         let responder = self.responder
         let logger = self.logger
         let connectionID = id
-        exchange?.task = Task { [self] in
+        exchange?.task = executor.spawn { [self] in
             let response = await Self.run(responder, request, logger: logger, connectionID: connectionID)
-            queue.async { self.respond(response, exchangeID: exchangeID) }
+            queue.async {
+                if let response {
+                    self.respond(response, exchangeID: exchangeID)
+                } else {
+                    self.handlerAbandoned(exchangeID: exchangeID)
+                }
+            }
         }
     }
 
@@ -315,14 +423,16 @@ final class Connection: @unchecked Sendable {
         }
     }
 
-    /// Runs the responder, turning thrown errors into responses.
+    /// Runs the responder, turning thrown errors into responses; `nil` when
+    /// it gave up after the connection cancelled it (nobody to answer).
     private static func run(_ responder: any HTTPResponder, _ request: HTTPRequest, logger: Logger,
-                            connectionID: UInt64) async -> HTTPResponse {
+                            connectionID: UInt64) async -> HTTPResponse? {
         do {
             return try await responder.respond(to: request)
         } catch let error as HTTPError {
             return error.response
         } catch {
+            if Task.isCancelled { return nil }
             // The error's text may hold anything (paths, secrets): log its type only.
             logger.info("handler failed; answering 500", metadata: [
                 "connection.id": "\(connectionID)",
@@ -375,6 +485,14 @@ final class Connection: @unchecked Sendable {
 
     // MARK: - Responses
 
+    /// The handler threw after being cancelled because the client went away.
+    private func handlerAbandoned(exchangeID: UInt64) {
+        dispatchPrecondition(condition: .onQueue(queue))
+        guard lifecycle != .closed, let current = exchange, current.id == exchangeID,
+              !current.responseStarted else { return }
+        close(reason: "client gone; the handler gave up")
+    }
+
     private func respond(_ response: HTTPResponse, exchangeID: UInt64) {
         dispatchPrecondition(condition: .onQueue(queue))
         guard lifecycle == .open || lifecycle == .closingAfterFlush, let current = exchange,
@@ -422,6 +540,12 @@ final class Connection: @unchecked Sendable {
                 stream = body
             }
         }
+        if stream != nil, peerClosed {
+            // The client sent its end of file while the handler ran: a stream
+            // (often endless, like server-sent events) has nobody to go to.
+            self.close(reason: "client closed the connection before the streamed response started")
+            return
+        }
         let connectionHeader: ResponseSerializer.ConnectionHeader =
             close ? .close : (current.version == .http1_0 ? .keepAlive : .omit)
 
@@ -454,7 +578,7 @@ final class Connection: @unchecked Sendable {
 
         if let stream {
             let writer = ConnectionBodyWriter(connection: self, exchangeID: exchangeID, chunked: framing == .chunked)
-            exchange!.streamTask = Task { [self] in
+            exchange!.streamTask = executor.spawn { [self] in
                 do {
                     try await stream(writer)
                     queue.async { self.streamFinished(exchangeID: exchangeID, failed: false) }

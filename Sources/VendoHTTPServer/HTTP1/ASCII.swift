@@ -29,6 +29,16 @@ enum ASCII {
         return false
     }
 
+    /// Header-name bytes for the parser's hot loop, one entry per octet:
+    /// `t` for a tchar, `:` for the colon, `.` for anything else. The literal
+    /// lives in the binary's constant data, so there is nothing to initialise.
+    @inline(__always)
+    static var nameByteClasses: UnsafePointer<UInt8> {
+        let table: StaticString =
+            ".................................t.ttttt..tt.tt.tttttttttt:......tttttttttttttttttttttttttt...ttttttttttttttttttttttttttttt.t.t................................................................................................................................."
+        return table.utf8Start
+    }
+
     /// field-vchar or the SP / HTAB allowed inside a field value
     /// (RFC 9110 §5.5): everything except CTLs (other than HTAB) and DEL.
     /// obs-text (0x80...0xFF) is allowed.

@@ -148,6 +148,7 @@ extension HTTPRequestParser {
                 chunked.state = .sizeLine
 
             case .trailers:
+                try checkNoLeadingWhitespace()
                 let remaining = limits.maxHeaderBytes - chunked.trailerBytes
                 guard let line = try takeLine(maxContent: max(0, remaining - 2), kind: .trailer) else {
                     return nil

@@ -1,4 +1,19 @@
-/// What a Transfer-Encoding field value means for framing.
+/// The transfer codings of a request's Transfer-Encoding lines so far.
+struct TransferEncodingList: Equatable {
+    var sawChunked = false
+    var sawUnsupported = false
+    /// Set once the list is malformed or ambiguous (400).
+    var invalidReason: String?
+
+    /// What the whole list means for framing, once every line was read.
+    var verdict: TransferEncodingVerdict {
+        if let invalidReason { return .invalid(invalidReason) }
+        if sawUnsupported { return .unsupported }
+        return sawChunked ? .chunked : .invalid(nil)
+    }
+}
+
+/// What a request's Transfer-Encoding means for framing.
 enum TransferEncodingVerdict: Equatable {
     /// `chunked` is the last (and only supported) coding.
     case chunked
@@ -36,43 +51,48 @@ enum Framing {
     /// well-formed but not implemented (501). Any other name is not a
     /// transfer coding at all (`x-chunked`, `chunkedchunked`, ...) and is a
     /// framing error (400), as is `chunked` anywhere but last.
-    static func parseTransferEncoding(_ b: UnsafeBufferPointer<UInt8>) -> TransferEncodingVerdict {
-        var codings = 0
-        var sawChunked = false
-        var sawUnsupported = false
-        var invalid: String?
+    ///
+    /// Several Transfer-Encoding lines form one list, in order (RFC 9110
+    /// §5.3), so `deflate` then `chunked` on two lines reads as
+    /// `deflate, chunked` (501) and `chunked` twice is a repeated coding (400).
+    /// Pass the verdict of the lines so far as `previous`.
+    static func parseTransferEncoding(
+        _ b: UnsafeBufferPointer<UInt8>, after previous: TransferEncodingList = TransferEncodingList()
+    ) -> TransferEncodingList {
+        var list = previous
+        var codingsOnLine = 0
         forEachListElement(b, keepEmpty: true) { element in
-            guard invalid == nil else { return }
-            codings += 1
+            guard list.invalidReason == nil else { return }
+            codingsOnLine += 1
             if element.isEmpty {
-                invalid = "Transfer-Encoding must not have empty entries"
+                list.invalidReason = "Transfer-Encoding must not have empty entries"
                 return
             }
-            if sawChunked {
-                invalid = "chunked must be the last transfer coding, and appear once"
+            if list.sawChunked {
+                list.invalidReason = "chunked must be the last transfer coding, and appear once"
                 return
             }
             // A coding is a bare token here: none we know takes parameters,
             // and chunked must not have any.
             for byte in element where !ASCII.isTokenChar(byte) {
-                invalid = "Transfer-Encoding must be a list of coding names"
+                list.invalidReason = "Transfer-Encoding must be a list of coding names"
                 return
             }
             if ASCII.matches(element, lowercase: "chunked") {
-                sawChunked = true
+                list.sawChunked = true
             } else if ASCII.matches(element, lowercase: "gzip") || ASCII.matches(element, lowercase: "x-gzip")
                 || ASCII.matches(element, lowercase: "deflate") || ASCII.matches(element, lowercase: "compress")
                 || ASCII.matches(element, lowercase: "x-compress")
             {
-                sawUnsupported = true
+                list.sawUnsupported = true
             } else {
-                invalid = "Transfer-Encoding names an unknown coding; only chunked is supported"
+                list.invalidReason = "Transfer-Encoding names an unknown coding; only chunked is supported"
             }
         }
-        if let invalid { return .invalid(invalid) }
-        if codings == 0 { return .invalid("Transfer-Encoding must not be empty") }
-        if sawUnsupported { return .unsupported }
-        return sawChunked ? .chunked : .invalid(nil)
+        if list.invalidReason == nil, codingsOnLine == 0 {
+            list.invalidReason = "Transfer-Encoding must not be empty"
+        }
+        return list
     }
 
     /// Calls `body` with each comma-separated element, OWS trimmed. Empty

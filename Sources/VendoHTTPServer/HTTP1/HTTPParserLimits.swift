@@ -3,7 +3,9 @@
 /// the status a client receives when it is exceeded.
 public struct HTTPParserLimits: Sendable, Hashable {
     /// Longest request line accepted, in octets, not counting its CRLF.
-    /// Longer lines are refused with `414 URI Too Long`.
+    /// Longer lines are refused with `414 URI Too Long`. Empty lines before a
+    /// request line (tolerated, RFC 9112 §2.2) share this budget; more than
+    /// fit in it are refused with 400.
     public var maxRequestLineLength: Int
     /// Most octets accepted for all header field lines of one request
     /// together, each line counted with its CRLF (the request line and the
@@ -17,13 +19,20 @@ public struct HTTPParserLimits: Sendable, Hashable {
     /// Largest request body accepted, in octets. A `Content-Length` above it
     /// is refused before any body byte is read; a chunked body is counted
     /// while it is decoded and refused as soon as a chunk size would pass it.
-    /// Beyond it: `413 Content Too Large`.
+    /// Beyond it: `413 Content Too Large`. (A length or chunk size too large
+    /// to be a number at all, past `Int.max`, is malformed framing: 400.)
     public var maxBodySize: Int
     /// Most octets of chunk extensions (everything after the chunk size on a
     /// chunk-size line) accepted across one chunked body. Extensions are
     /// ignored, so this only bounds the work a client can make us do.
     /// Beyond it: `400 Bad Request`.
     public var maxChunkExtensionBytes: Int
+    /// What to do with a `#fragment` in the request-target. RFC 9112 leaves
+    /// fragments out of the request-target, but widely deployed servers
+    /// (Node.js, nginx) accept them and the llhttp corpus expects that; a
+    /// fragment cannot change framing, so the default strips it (handlers
+    /// never see it). `.reject` answers 400 instead.
+    public var fragmentPolicy: HTTPTargetFragmentPolicy
 
     /// Creates limits; every default suits a webhook receiver.
     ///
@@ -33,17 +42,29 @@ public struct HTTPParserLimits: Sendable, Hashable {
     ///   - maxHeaderCount: default 100 header lines.
     ///   - maxBodySize: default 1 MiB (1048576).
     ///   - maxChunkExtensionBytes: default 4 KiB (4096).
+    ///   - fragmentPolicy: default `.strip`.
     public init(
         maxRequestLineLength: Int = 8 * 1024,
         maxHeaderBytes: Int = 16 * 1024,
         maxHeaderCount: Int = 100,
         maxBodySize: Int = 1 << 20,
-        maxChunkExtensionBytes: Int = 4 * 1024
+        maxChunkExtensionBytes: Int = 4 * 1024,
+        fragmentPolicy: HTTPTargetFragmentPolicy = .strip
     ) {
         self.maxRequestLineLength = maxRequestLineLength
         self.maxHeaderBytes = maxHeaderBytes
         self.maxHeaderCount = maxHeaderCount
         self.maxBodySize = maxBodySize
         self.maxChunkExtensionBytes = maxChunkExtensionBytes
+        self.fragmentPolicy = fragmentPolicy
     }
+}
+
+/// How the parser treats a `#fragment` at the end of a request-target.
+public enum HTTPTargetFragmentPolicy: Sendable, Hashable {
+    /// Accept a well-formed fragment and drop it: `target`, `path` and
+    /// `query` never include it.
+    case strip
+    /// Refuse any `#` in the target with `400 Bad Request`.
+    case reject
 }

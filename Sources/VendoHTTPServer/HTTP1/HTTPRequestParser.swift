@@ -45,7 +45,10 @@ public struct HTTPRequestParser: Sendable {
     var state = State.requestLine
     var failure: HTTPParseError?
     var head = HeadBuilder()
-    var skippedEmptyLine = false
+    /// Where the current request's first header line starts in `buffer`.
+    var headStart = 0
+    /// Bytes of empty lines skipped before the current request line.
+    var emptyLineBytes = 0
     var chunked = ChunkedBodyDecoder()
 
     /// Creates a parser enforcing `limits`.
@@ -89,7 +92,7 @@ public struct HTTPRequestParser: Sendable {
     /// Between requests with nothing buffered: the idle (keep-alive) timeout
     /// applies rather than the header timeout.
     public var isIdle: Bool {
-        failure == nil && state == .requestLine && !skippedEmptyLine && bufferedByteCount == 0
+        failure == nil && state == .requestLine && emptyLineBytes == 0 && bufferedByteCount == 0
     }
 
     /// Some bytes of a new request have arrived but its `.head` has not been
@@ -97,7 +100,7 @@ public struct HTTPRequestParser: Sendable {
     public var hasStartedRequest: Bool {
         guard failure == nil else { return false }
         switch state {
-        case .requestLine: return skippedEmptyLine || bufferedByteCount > 0
+        case .requestLine: return emptyLineBytes > 0 || bufferedByteCount > 0
         case .headers: return true
         default: return false
         }
@@ -122,17 +125,21 @@ public struct HTTPRequestParser: Sendable {
 
     /// Drops consumed bytes once they make up half the buffer, so memory
     /// follows the unconsumed bytes and copying stays amortised O(1) a byte.
+    /// While headers are read, their lines stay buffered (from `headStart`)
+    /// so the head can copy them in one piece.
     private mutating func compact() {
-        guard readIndex > 0 else { return }
-        if readIndex == buffer.count {
+        let keepFrom = state == .headers ? headStart : readIndex
+        guard keepFrom > 0 else { return }
+        if keepFrom == buffer.count {
             buffer.removeAll(keepingCapacity: true)
-        } else if readIndex >= buffer.count / 2 {
-            buffer.removeSubrange(0..<readIndex)
+        } else if keepFrom >= buffer.count / 2 {
+            buffer.removeSubrange(0..<keepFrom)
         } else {
             return
         }
-        scanIndex -= readIndex
-        readIndex = 0
+        scanIndex -= keepFrom
+        readIndex -= keepFrom
+        headStart -= keepFrom
     }
 
     private mutating func step() throws(HTTPParseError) -> HTTPParserEvent? {
@@ -143,26 +150,31 @@ public struct HTTPRequestParser: Sendable {
                 guard let line = try takeLine(maxContent: limits.maxRequestLineLength, kind: .requestLine)
                 else { return nil }
                 if line.isEmpty {
-                    // RFC 9112 §2.2: ignore at least one empty line before a request.
-                    guard !skippedEmptyLine else {
-                        throw .badRequest("Only one empty line may precede a request line")
+                    // RFC 9112 §2.2: ignore at least one empty line before a
+                    // request. Several are tolerated (some clients send CRLF
+                    // after a body), within the request-line budget.
+                    emptyLineBytes += 2
+                    guard emptyLineBytes <= limits.maxRequestLineLength else {
+                        throw .badRequest("Too many empty lines before the request line")
                     }
-                    skippedEmptyLine = true
                     continue
                 }
-                let parsed = withLine(line) { bytes throws(HTTPParseError) in try RequestLine.parse(bytes) }
+                let parsed = withLine(line) { bytes throws(HTTPParseError) in try RequestLine.parse(bytes, fragmentPolicy: limits.fragmentPolicy) }
                 head.requestLine = try parsed.get()
+                headStart = readIndex
                 state = .headers
 
             case .headers:
+                try checkNoLeadingWhitespace()
                 let remaining = limits.maxHeaderBytes - head.headerBytes
                 guard let line = try takeLine(maxContent: max(0, remaining - 2), kind: .header) else {
                     return nil
                 }
                 if line.isEmpty {
-                    let finished = try head.finish(limits: limits)
+                    let section = Array(buffer[headStart..<line.lowerBound])
+                    let finished = try head.finish(limits: limits, headerSection: section)
                     head = HeadBuilder()
-                    skippedEmptyLine = false
+                    emptyLineBytes = 0
                     switch finished.framing {
                     case .none, .contentLength(0): state = .messageEnd
                     case .contentLength(let n): state = .contentLengthBody(remaining: n)
@@ -172,7 +184,7 @@ public struct HTTPRequestParser: Sendable {
                     }
                     return .head(finished)
                 }
-                guard head.headers.count < limits.maxHeaderCount else {
+                guard head.spans.count < limits.maxHeaderCount else {
                     throw HTTPParseError(
                         status: .requestHeaderFieldsTooLarge,
                         reason: "The request has more than \(limits.maxHeaderCount) header fields")
@@ -181,7 +193,7 @@ public struct HTTPRequestParser: Sendable {
                 let added: Result<Void, HTTPParseError> = buffer.withUnsafeBufferPointer { buf in
                     let bytes = UnsafeBufferPointer(rebasing: buf[line])
                     do throws(HTTPParseError) {
-                        head.add(bytes, try HeaderFieldLine.parse(bytes))
+                        try head.add(bytes, try HeaderFieldLine.parse(bytes), at: line.lowerBound - headStart)
                         return .success(())
                     } catch {
                         return .failure(error)
@@ -250,37 +262,71 @@ public struct HTTPRequestParser: Sendable {
     /// Consumes the next CRLF-terminated line and returns the range of its
     /// content (without CRLF), or nil when it is incomplete.
     ///
-    /// A line whose content would exceed `maxContent` bytes is refused
-    /// (throwing `lineTooLong(kind)`) as soon as that is certain, so a client cannot
-    /// make the buffer grow; a bare LF ends the request with 400. The length
-    /// is checked before anything else so that the verdict is the same
-    /// however the bytes were split. A bare CR inside a line is left to the
-    /// line's own validation, which rejects every CTL.
+    /// Refuses a bare CR or bare LF (400) and a line whose content would
+    /// exceed `maxContent` bytes (`lineTooLong(kind)`) as soon as either is
+    /// certain, so a client can neither smuggle line breaks nor make the
+    /// buffer grow. When several faults are in reach, the one a byte-by-byte
+    /// reader would have met first wins, so the verdict never depends on how
+    /// the bytes were split.
     mutating func takeLine(maxContent: Int, kind: LineKind) throws(HTTPParseError) -> Range<Int>? {
         let start = readIndex
         let from = scanIndex
         let end = buffer.count
-        let lf: Int? = buffer.withUnsafeBufferPointer { buf in
-            guard from < end, let base = buf.baseAddress,
-                let p = memchr(base + from, Int32(ASCII.lf), end - from)
-            else { return nil }
-            return base.distance(to: p.assumingMemoryBound(to: UInt8.self))
+        let (lf, cr): (Int?, Int?) = buffer.withUnsafeBufferPointer { buf in
+            guard from < end, let base = buf.baseAddress else { return (nil, nil) }
+            let lf = memchr(base + from, Int32(ASCII.lf), end - from).map {
+                base.distance(to: $0.assumingMemoryBound(to: UInt8.self))
+            }
+            let cr = memchr(base + from, Int32(ASCII.cr), (lf ?? end) - from).map {
+                base.distance(to: $0.assumingMemoryBound(to: UInt8.self))
+            }
+            return (lf, cr)
+        }
+        // Where a byte-by-byte reader detects each fault: as a prefix length.
+        let lineEnd = lf ?? end
+        // A CR just before the line end is (or may become) the CRLF's CR.
+        let endsWithCR = lineEnd > start && buffer[lineEnd - 1] == ASCII.cr
+        let contentEnd = endsWithCR ? lineEnd - 1 : lineEnd
+        var bareCRAt: Int?
+        if let cr, cr < contentEnd {
+            bareCRAt = cr - start + 2  // known once the byte after it arrived
+        }
+        var tooLongAt: Int?
+        if contentEnd - start > maxContent {
+            // Content grows past the limit with byte `maxContent`, unless
+            // that byte is a CR that may still be part of the CRLF.
+            tooLongAt = maxContent + 1 + (buffer[start + maxContent] == ASCII.cr ? 1 : 0)
+        }
+        switch (bareCRAt, tooLongAt) {
+        case (let c?, let t?):
+            throw c <= t ? .badRequest("Lines must end with CRLF; found a CR without LF") : lineTooLong(kind)
+        case (_?, nil):
+            throw .badRequest("Lines must end with CRLF; found a CR without LF")
+        case (nil, _?):
+            throw lineTooLong(kind)
+        case (nil, nil):
+            break
         }
         guard let lf else {
-            let lastIsCR = end > start && buffer[end - 1] == ASCII.cr
-            guard end - start - (lastIsCR ? 1 : 0) <= maxContent else { throw lineTooLong(kind) }
-            scanIndex = end
+            // Resume after what was scanned; a trailing CR is looked at again.
+            scanIndex = end > start && buffer[end - 1] == ASCII.cr ? end - 1 : end
             return nil
         }
-        let hasCR = lf > start && buffer[lf - 1] == ASCII.cr
-        let contentEnd = hasCR ? lf - 1 : lf
-        guard contentEnd - start <= maxContent else { throw lineTooLong(kind) }
-        guard hasCR else {
+        guard endsWithCR else {
             throw .badRequest("Lines must end with CRLF; found an LF without CR")
         }
         readIndex = lf + 1
         scanIndex = readIndex
         return start..<contentEnd
+    }
+
+    /// Refuses a header or trailer line that starts with whitespace (obs-fold,
+    /// or whitespace before the first header) from its first byte. Runs
+    /// before the line scan so the verdict does not depend on the split.
+    func checkNoLeadingWhitespace() throws(HTTPParseError) {
+        if readIndex < buffer.count, ASCII.isWhitespace(buffer[readIndex]) {
+            throw HeaderFieldLine.leadingWhitespace
+        }
     }
 
     /// Fails fast on bytes that cannot start an HTTP request (binary

@@ -2,53 +2,71 @@
 /// the message-level rules: Host, framing (Content-Length /
 /// Transfer-Encoding), Expect and Connection.
 ///
-/// Framing headers are interpreted as they arrive, on bytes, so no second
-/// pass over the header list is needed; the verdicts are applied in a fixed
-/// order at `finish` so that a 501 or 413 never hides a 400.
+/// Framing headers are interpreted as they arrive, on bytes. A fault that is
+/// a 400 whatever follows (a malformed length, a second Host, Content-Length
+/// with Transfer-Encoding) is thrown at once, so a client cannot keep a
+/// doomed request open; verdicts that a later line could still turn into a
+/// 400 (501 for an unsupported coding, 413, 417, a missing Host) wait for the
+/// end of the head.
 struct HeadBuilder {
     var requestLine: RequestLine?
-    var headers = HTTPHeaders()
+    /// Where each field sits, relative to the first header line.
+    var spans: [HTTPHeaders.Span] = []
     /// Header field lines so far, CRLFs included.
     var headerBytes = 0
 
     private var hostCount = 0
-    private var hostValid = true
     private var hostValue = ""
-    private var contentLengthCount = 0
-    private var contentLength: Result<Int, HTTPParseError>?
-    private var contentLengthsDiffer = false
-    private var transferEncodingCount = 0
-    private var transferEncoding: TransferEncodingVerdict?
+    private var contentLength: Int?
+    private var contentLengthText = ""
+    private var transferEncoding: TransferEncodingList?
     private var connectionClose = false
     private var connectionKeepAlive = false
     private var expectContinue = false
     private var expectOther = false
 
-    /// Records one validated field line.
-    mutating func add(_ line: UnsafeBufferPointer<UInt8>, _ field: HeaderFieldLine) {
+    /// Records one validated field line that starts `offset` bytes after the
+    /// first header line; throws for faults no later line can fix.
+    mutating func add(
+        _ line: UnsafeBufferPointer<UInt8>, _ field: HeaderFieldLine, at offset: Int
+    ) throws(HTTPParseError) {
         let nameBytes = UnsafeBufferPointer(rebasing: line[field.name])
         let valueBytes = UnsafeBufferPointer(rebasing: line[field.value])
-        let name = String(decoding: nameBytes, as: UTF8.self)
-        let value = String(decoding: valueBytes, as: UTF8.self)
         switch SpecialHeader(nameBytes) {
         case .host:
             hostCount += 1
-            if hostCount == 1 {
-                hostValid = Authority.isValidHostAndPort(valueBytes, requirePort: false)
-                hostValue = value
+            guard hostCount == 1 else {
+                throw .badRequest("A request must have exactly one Host header")
             }
+            guard Authority.isValidHostAndPort(valueBytes, requirePort: false) else {
+                throw .badRequest("The Host header must be a valid host[:port]")
+            }
+            hostValue = String(decoding: valueBytes, as: UTF8.self)
         case .contentLength:
-            contentLengthCount += 1
-            if contentLengthCount == 1 {
-                contentLength = Framing.parseContentLength(valueBytes)
-            } else if let first = headers.values(for: "content-length").first, first != value {
-                contentLengthsDiffer = true
+            guard transferEncoding == nil else {
+                throw .badRequest("A request must not have both Content-Length and Transfer-Encoding")
             }
+            let length = try Framing.parseContentLength(valueBytes).get()
+            // Identical repeats are allowed (RFC 9110 §8.6); differing ones
+            // (even "5" and "05") are how smuggling attempts look.
+            let text = String(decoding: valueBytes, as: UTF8.self)
+            if contentLength != nil, text != contentLengthText {
+                throw .badRequest("Repeated Content-Length headers must agree")
+            }
+            contentLength = length
+            contentLengthText = text
         case .transferEncoding:
-            transferEncodingCount += 1
-            if transferEncodingCount == 1 {
-                transferEncoding = Framing.parseTransferEncoding(valueBytes)
+            if requestLine?.version == .http1_0 {
+                throw .badRequest("Transfer-Encoding is not allowed in HTTP/1.0 requests")
             }
+            guard contentLength == nil else {
+                throw .badRequest("A request must not have both Content-Length and Transfer-Encoding")
+            }
+            let list = Framing.parseTransferEncoding(valueBytes, after: transferEncoding ?? TransferEncodingList())
+            if let reason = list.invalidReason {
+                throw .badRequest(reason)
+            }
+            transferEncoding = list
         case .connection:
             Framing.forEachListElement(valueBytes) { token in
                 if ASCII.matches(token, lowercase: "close") {
@@ -68,64 +86,48 @@ struct HeadBuilder {
         case .other:
             break
         }
-        if headers.isEmpty {
-            headers.reserveCapacity(16)  // one allocation for a typical request instead of four
+        if spans.isEmpty {
+            spans.reserveCapacity(16)  // one allocation for a typical request instead of four
         }
-        headers.add(name: name, value: value)
+        spans.append(
+            HTTPHeaders.Span(
+                name: (offset + field.name.lowerBound)..<(offset + field.name.upperBound),
+                value: (offset + field.value.lowerBound)..<(offset + field.value.upperBound)))
     }
 
-    /// Applies the message-level rules and builds the head.
-    func finish(limits: HTTPParserLimits) throws(HTTPParseError) -> HTTPRequestHead {
+    /// Applies the rules that need the whole head, and builds it around
+    /// `headerSection`, the header lines as received.
+    func finish(limits: HTTPParserLimits, headerSection: [UInt8]) throws(HTTPParseError) -> HTTPRequestHead {
         guard let requestLine else {
             preconditionFailure("finish() before the request line was parsed")
         }
         let version = requestLine.version
-        // Host (RFC 9112 §3.2): exactly one on 1.1; at most one on 1.0.
+        // Host (RFC 9112 §3.2): exactly one on 1.1 (repeats were refused as they came).
         if hostCount == 0, version == .http1_1 {
             throw .badRequest("HTTP/1.1 requests must have a Host header")
         }
-        if hostCount > 1 {
-            throw .badRequest("A request must have exactly one Host header")
-        }
-        if hostCount == 1, !hostValid {
-            throw .badRequest("The Host header must be a valid host[:port]")
-        }
 
         let framing: BodyFraming
-        if transferEncodingCount > 0 {
-            if version == .http1_0 {
-                throw .badRequest("Transfer-Encoding is not allowed in HTTP/1.0 requests")
+        switch transferEncoding?.verdict {
+        case .chunked?:
+            framing = .chunked
+        case .unsupported?:
+            throw HTTPParseError(status: .notImplemented, reason: "Only the chunked transfer coding is supported")
+        case .invalid(let reason)?:
+            // Only a list with no chunked at all gets here (e.g. none left
+            // after a line); faults inside lines were refused in add().
+            throw .badRequest(reason ?? "Transfer-Encoding must end with chunked")
+        case nil:
+            if let contentLength {
+                guard contentLength <= limits.maxBodySize else {
+                    throw HTTPParseError(
+                        status: .payloadTooLarge,
+                        reason: "The request body is larger than the server accepts (\(limits.maxBodySize) bytes)")
+                }
+                framing = .contentLength(contentLength)
+            } else {
+                framing = .none
             }
-            if contentLengthCount > 0 {
-                throw .badRequest("A request must not have both Content-Length and Transfer-Encoding")
-            }
-            if transferEncodingCount > 1 {
-                throw .badRequest("A request must have at most one Transfer-Encoding header line")
-            }
-            switch transferEncoding {
-            case .chunked?:
-                framing = .chunked
-            case .unsupported?:
-                throw HTTPParseError(
-                    status: .notImplemented, reason: "Only the chunked transfer coding is supported")
-            case .invalid(let reason)?:
-                throw .badRequest(reason ?? "Transfer-Encoding must be chunked")
-            case nil:
-                throw .badRequest("Transfer-Encoding must be chunked")
-            }
-        } else if let contentLength {
-            if contentLengthsDiffer {
-                throw .badRequest("Repeated Content-Length headers must agree")
-            }
-            let length = try contentLength.get()
-            if length > limits.maxBodySize {
-                throw HTTPParseError(
-                    status: .payloadTooLarge,
-                    reason: "The request body is larger than the server accepts (\(limits.maxBodySize) bytes)")
-            }
-            framing = .contentLength(length)
-        } else {
-            framing = .none
         }
 
         // Expect is an HTTP/1.1 feature; an HTTP/1.0 server ignores it (RFC 9110 §10.1.1).
@@ -146,7 +148,7 @@ struct HeadBuilder {
             path: target.path,
             query: target.query,
             version: version,
-            headers: headers,
+            headers: HTTPHeaders(bytes: headerSection, spans: spans),
             authority: target.authority ?? (hostCount == 1 ? hostValue : nil),
             keepAlive: keepAlive,
             expectsContinue: expectsContinue,

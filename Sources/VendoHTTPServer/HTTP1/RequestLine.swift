@@ -6,7 +6,9 @@ struct RequestLine {
     var target: RequestTarget
 
     /// Parses one request line, without its CRLF.
-    static func parse(_ line: UnsafeBufferPointer<UInt8>) throws(HTTPParseError) -> RequestLine {
+    static func parse(
+        _ line: UnsafeBufferPointer<UInt8>, fragmentPolicy: HTTPTargetFragmentPolicy = .strip
+    ) throws(HTTPParseError) -> RequestLine {
         let count = line.count
         var methodEnd = 0
         while methodEnd < count, line[methodEnd] != ASCII.sp {
@@ -34,9 +36,17 @@ struct RequestLine {
             throw .badRequest("The request line must be: METHOD SP target SP HTTP/1.1")
         }
         let version = try parseVersion(UnsafeBufferPointer(rebasing: line[versionStart..<count]))
-        let method = makeMethod(UnsafeBufferPointer(rebasing: line[0..<methodEnd]))
+        let methodBytes = UnsafeBufferPointer(rebasing: line[0..<methodEnd])
+        if methodBytes.count == 3, methodBytes[0] == UInt8(ascii: "P"), methodBytes[1] == UInt8(ascii: "R"),
+            methodBytes[2] == UInt8(ascii: "I")
+        {
+            // RFC 9113 §3.4 reserves PRI for the HTTP/2 connection preface;
+            // whatever follows it is not HTTP/1.1 and must not be parsed as such.
+            throw .badRequest("The HTTP/2 connection preface is not supported; this server speaks HTTP/1.1")
+        }
+        let method = makeMethod(methodBytes)
         let targetBytes = UnsafeBufferPointer(rebasing: line[(methodEnd + 1)..<(versionStart - 1)])
-        let target = try RequestTarget.parse(targetBytes, method: method)
+        let target = try RequestTarget.parse(targetBytes, method: method, fragmentPolicy: fragmentPolicy)
         return RequestLine(method: method, version: version, target: target)
     }
 

@@ -9,7 +9,10 @@ struct RequestTarget {
     /// Classifies and validates a target: origin-form (`/path?query`),
     /// absolute-form (`http://host/path`), authority-form (`host:port`, only
     /// for CONNECT) or asterisk-form (`*`, only for OPTIONS).
-    static func parse(_ t: UnsafeBufferPointer<UInt8>, method: HTTPMethod) throws(HTTPParseError) -> RequestTarget {
+    static func parse(
+        _ whole: UnsafeBufferPointer<UInt8>, method: HTTPMethod, fragmentPolicy: HTTPTargetFragmentPolicy = .strip
+    ) throws(HTTPParseError) -> RequestTarget {
+        let t = try stripFragment(whole, policy: fragmentPolicy)
         guard !t.isEmpty else {
             throw .badRequest("The request line must separate its parts with single spaces")
         }
@@ -29,12 +32,35 @@ struct RequestTarget {
             return RequestTarget(raw: raw, path: path ?? raw, query: query, authority: nil)
         }
         if t.count == 1, t[0] == UInt8(ascii: "*") {
-            guard method == .options else {
+            // Server-wide OPTIONS is the only standard use. An unknown method
+            // (SSDP's M-SEARCH) is let through: its target rules are unknown
+            // here, and the server answers 501 for it anyway.
+            guard method == .options || !method.isStandard else {
                 throw .badRequest("The * target is only allowed with OPTIONS")
             }
             return RequestTarget(raw: raw, path: "*", query: nil, authority: nil)
         }
         return try parseAbsoluteForm(t, raw: raw)
+    }
+
+    /// The target without its `#fragment` (RFC 3986 §3.5: pchar, `/`, `?`),
+    /// or the target unchanged when it has none. A fragment is only checked
+    /// and dropped: it never reaches a handler.
+    private static func stripFragment(
+        _ t: UnsafeBufferPointer<UInt8>, policy: HTTPTargetFragmentPolicy
+    ) throws(HTTPParseError) -> UnsafeBufferPointer<UInt8> {
+        guard let hash = t.firstIndex(of: ASCII.hash) else { return t }
+        guard policy == .strip else {
+            throw .badRequest(describeBadTargetByte(ASCII.hash))
+        }
+        for b in t[(hash + 1)...] where !ASCII.isTargetChar(b) {
+            throw .badRequest(
+                b == ASCII.hash ? "The request target's fragment must not contain another #" : describeBadTargetByte(b))
+        }
+        guard hash > 0 else {
+            throw .badRequest("The request target must be a path starting with /, not only a #fragment")
+        }
+        return UnsafeBufferPointer(rebasing: t[0..<hash])
     }
 
     /// `http://[userinfo@]host[:port][/path][?query]` (or https).

@@ -51,6 +51,10 @@ public struct HTTPResponseBody: Sendable {
     /// A streamed body: chunked on HTTP/1.1, close-delimited on HTTP/1.0.
     /// Each `write` reaches the socket before it returns (server-sent events
     /// rely on that) and throws `HTTPConnectionError` once the client is gone.
+    /// The server watches the connection while `body` runs, also between
+    /// writes: when the client closes or resets it, the task running `body`
+    /// is cancelled at once (so an idle stream waiting for its next event
+    /// ends too) and every later `write` throws.
     /// If `body` throws after the head went out, the connection is closed
     /// without the final chunk, so the client sees a truncated response.
     /// Not run for `HEAD` requests.
@@ -69,7 +73,8 @@ public struct HTTPResponseBody: Sendable {
 public protocol HTTPBodyWriter: Sendable {
     /// Sends `bytes` to the client and returns once the kernel has taken them.
     /// Writing nothing is a no-op. Throws `HTTPConnectionError` when the
-    /// client is gone or the write timed out.
+    /// client is gone (closed or reset the connection, even while no write
+    /// was pending) or the write timed out.
     func write(_ bytes: [UInt8]) async throws
 }
 

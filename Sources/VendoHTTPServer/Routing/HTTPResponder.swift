@@ -3,6 +3,11 @@
 public protocol HTTPResponder: Sendable {
     /// Answers one request. Throw `HTTPError` for a response with its status;
     /// anything else thrown becomes a bare `500` with no details.
+    ///
+    /// The server runs this in a task it cancels when the client goes away
+    /// (it closes or resets the connection while this runs, or a timeout or
+    /// the shutdown deadline closes it): honour cancellation in long waits.
+    /// An error thrown after cancellation is not answered.
     func respond(to request: HTTPRequest) async throws -> HTTPResponse
 }
 

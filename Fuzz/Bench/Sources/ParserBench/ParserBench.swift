@@ -71,9 +71,12 @@ func formatted(_ value: Double) -> String {
 @main
 enum ParserBench {
     static func main() throws {
-        let iterations = 1_000_000
+        // Optional arguments: iterations per run (default 1,000,000) and runs (default 3).
+        let arguments = CommandLine.arguments.dropFirst().compactMap { Int($0) }
+        let iterations = arguments.first ?? 1_000_000
+        let runs = arguments.dropFirst().first ?? 3
         print("request size: \(request.count) bytes")
-        for run in 1...3 {
+        for run in 1...runs {
             var start = now()
             let a = try parseOneEachTime(iterations)
             let single = Double(now() - start) / Double(iterations)
