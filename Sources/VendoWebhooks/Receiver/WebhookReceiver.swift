@@ -1,0 +1,287 @@
+import Foundation
+import Logging
+import Vendo
+import VendoHTTPServer
+
+/// Receives Vendo's signed webhook deliveries: verify → dedupe → dispatch.
+///
+/// Mount it for `POST /webhooks/vendo` (``WebhookEndpoint`` does). For each request:
+/// 1. anything but POST ⇒ 405 with `Allow: POST`;
+/// 2. the body is collected up to ``Configuration/maxBodySize`` ⇒ 413 beyond;
+/// 3. `Vendo-Signature` and `Vendo-Timestamp` are checked against the raw
+///    bytes with the SDK's `WebhooksAPI`, then the body must be JSON ⇒ 400
+///    `validation_failed` naming the failed check;
+/// 4. the delivery's key is claimed in the ``DedupeWindow`` ⇒ already handled:
+///    200 `{"ok":true,"duplicate":true,…}` and no handler runs;
+/// 5. every handler whose pattern matches the event type runs concurrently,
+///    each under its timeout. All succeeded (or none matched) ⇒ 200
+///    `{"ok":true,"id":…}` and the key is remembered; any failure or timeout
+///    ⇒ `onError` observers are told, the key is not remembered, and the
+///    answer is 503 `handler_failed` with `Retry-After`, so the sender retries.
+///
+/// Register handlers before handing the receiver to a server: it is a value,
+/// and copies made earlier (a Telegram responder, an endpoint) do not see
+/// later registrations.
+public struct WebhookReceiver: HTTPResponder {
+    /// The limits in force.
+    public let configuration: Configuration
+    /// Counters and latency histogram, shared by every copy of this receiver.
+    public let metrics: WebhookMetrics
+    /// The memory of handled deliveries, shared by every copy of this receiver.
+    public let dedupe: DedupeWindow
+    /// The signature's maximum age, in seconds.
+    public let maxAgeSeconds: Int
+
+    let signatureCheck: SignatureCheck
+    let logger: Logger
+    private(set) var registry = HandlerRegistry()
+
+    /// A receiver that verifies with the given secrets (several: key rotation).
+    /// - Throws: ``WebhookConfigurationError`` when no non-empty secret is given
+    ///   or a configuration value is out of range.
+    public init(
+        secrets: [String], maxAgeSeconds: Int = 300, configuration: Configuration = Configuration(),
+        metrics: WebhookMetrics? = nil, logger: Logger = Logger(label: "vendo.webhooks")
+    ) throws {
+        let usable = secrets.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        guard !usable.isEmpty else {
+            throw WebhookConfigurationError(
+                "no webhook secret: pass at least one non-empty secret (Vendo sets VENDO_WEBHOOK_SECRET on every deployment)")
+        }
+        try self.init(
+            check: SignatureCheck(secrets: usable, maxAgeSeconds: maxAgeSeconds), maxAgeSeconds: maxAgeSeconds,
+            configuration: configuration, metrics: metrics, logger: logger)
+    }
+
+    /// A receiver whose secrets come from `VENDO_WEBHOOK_SECRET` (comma-separated for rotation).
+    /// - Throws: ``WebhookConfigurationError`` when the variable is unset or empty.
+    public init(
+        environment env: [String: String] = ProcessInfo.processInfo.environment, maxAgeSeconds: Int = 300,
+        configuration: Configuration = Configuration(), metrics: WebhookMetrics? = nil,
+        logger: Logger = Logger(label: "vendo.webhooks")
+    ) throws {
+        let secrets = (env["VENDO_WEBHOOK_SECRET"] ?? "").split(separator: ",").map(String.init)
+        guard secrets.contains(where: { !$0.trimmingCharacters(in: .whitespaces).isEmpty }) else {
+            throw WebhookConfigurationError(
+                "VENDO_WEBHOOK_SECRET is not set: set it to the deployment's webhook secret (whsec_…), several separated by commas")
+        }
+        try self.init(
+            secrets: secrets, maxAgeSeconds: maxAgeSeconds, configuration: configuration, metrics: metrics,
+            logger: logger)
+    }
+
+    /// A receiver that verifies with an SDK verifier you configured yourself
+    /// (its secrets, max age and clock are used as they are).
+    /// - Parameter maxAgeSeconds: the verifier's max age, used for the default dedupe window.
+    public init(
+        webhooks: WebhooksAPI, maxAgeSeconds: Int = 300, configuration: Configuration = Configuration(),
+        metrics: WebhookMetrics? = nil, logger: Logger = Logger(label: "vendo.webhooks")
+    ) throws {
+        try self.init(
+            check: SignatureCheck(webhooks: webhooks), maxAgeSeconds: maxAgeSeconds, configuration: configuration,
+            metrics: metrics, logger: logger)
+    }
+
+    private init(
+        check: SignatureCheck, maxAgeSeconds: Int, configuration: Configuration, metrics: WebhookMetrics?,
+        logger: Logger
+    ) throws {
+        try configuration.validate(maxAgeSeconds: maxAgeSeconds)
+        self.signatureCheck = check
+        self.maxAgeSeconds = maxAgeSeconds
+        self.configuration = configuration
+        self.metrics = metrics ?? WebhookMetrics()
+        self.dedupe = DedupeWindow(
+            capacity: configuration.dedupeCapacity,
+            window: configuration.dedupeWindow ?? .seconds(2 * maxAgeSeconds))
+        self.logger = logger
+    }
+
+    // MARK: Registration
+
+    /// Runs `body` for deliveries whose type matches `pattern`.
+    /// - Parameters:
+    ///   - name: shown in logs and `onError` (default `<pattern>#<n>`).
+    ///   - timeout: overrides ``Configuration/handlerTimeout`` for this handler.
+    public mutating func on(
+        _ pattern: EventPattern, name: String? = nil, timeout: Duration? = nil,
+        _ body: @escaping @Sendable (WebhookDelivery) async throws -> Void
+    ) {
+        registry.add(pattern, name: name, timeout: timeout, body)
+    }
+
+    /// Runs `handler` for deliveries whose type matches `pattern`.
+    public mutating func on(
+        _ pattern: EventPattern, name: String? = nil, timeout: Duration? = nil, handler: any WebhookHandler
+    ) {
+        registry.add(pattern, name: name, timeout: timeout) { try await handler.handle($0) }
+    }
+
+    /// Runs `body` for every delivery (the pattern `*`).
+    public mutating func onAny(
+        name: String? = nil, timeout: Duration? = nil,
+        _ body: @escaping @Sendable (WebhookDelivery) async throws -> Void
+    ) {
+        registry.add(.any, name: name, timeout: timeout, body)
+    }
+
+    /// Tells `observer` about each failed handler run, with its delivery, before
+    /// the 503 is sent. Keep it quick: the response waits for it.
+    public mutating func onError(_ observer: @escaping @Sendable (WebhookDelivery, WebhookHandlerFailure) async -> Void) {
+        registry.addErrorObserver(observer)
+    }
+
+    /// Names of the handlers a delivery of `eventType` would run, in registration order.
+    public func handlerNames(matching eventType: String) -> [String] {
+        registry.names(matching: eventType)
+    }
+
+    // MARK: Serving
+
+    /// Handles one request to the webhook path (see the type's description).
+    public func respond(to request: HTTPRequest) async throws -> HTTPResponse {
+        guard request.method == .post else {
+            metrics.record(.methodNotAllowed)
+            return ReceiverResponses.methodNotAllowed()
+        }
+        guard let body = try await collectBody(request) else {
+            return ReceiverResponses.payloadTooLarge(limit: configuration.maxBodySize)
+        }
+        if let failure = signatureCheck.check(headers: request.headers, body: body) {
+            return rejectInvalid(failure)
+        }
+        let top: JSONParser.TopLevel
+        do {
+            top = try JSONParser.scanTopLevel(body)
+        } catch {
+            return rejectInvalid("the body is not valid JSON (\(error))")
+        }
+        let delivery = Self.makeDelivery(top: top, body: body, headers: request.headers)
+        return await answer(delivery)
+    }
+
+    /// Dedupe and dispatch of an already verified delivery: what `respond(to:)`
+    /// does after verification. Records metrics and logs, but builds no response.
+    public func dispatch(_ delivery: WebhookDelivery) async -> DispatchResult {
+        guard await dedupe.claim(delivery.dedupeKey) == .run else {
+            finishLog(delivery, .duplicate)
+            return .duplicate
+        }
+        let failures = await HandlerRunner.run(
+            delivery, registry: registry, defaultTimeout: configuration.handlerTimeout, metrics: metrics)
+        dedupe.finish(delivery.dedupeKey, succeeded: failures.isEmpty)
+        guard failures.isEmpty else {
+            for failure in failures {
+                logger.info(
+                    "webhook handler failed",
+                    metadata: [
+                        "webhook.event_id": "\(delivery.id)", "webhook.event_type": "\(delivery.type)",
+                        "webhook.handler": "\(failure.handlerName)", "webhook.error": "\(failure)",
+                    ])
+                for observer in registry.errorObservers { await observer(delivery, failure) }
+            }
+            finishLog(delivery, failures.contains(where: \.isTimeout) ? .handlerTimeout : .handlerFailed)
+            return .failed(failures)
+        }
+        finishLog(delivery, .ok)
+        return .handled
+    }
+
+    /// Turns a dispatch result into the response the sender expects.
+    func answer(_ delivery: WebhookDelivery) async -> HTTPResponse {
+        switch await dispatch(delivery) {
+        case .handled: return ReceiverResponses.ok(id: delivery.id)
+        case .duplicate: return ReceiverResponses.duplicate(id: delivery.id)
+        case .failed: return ReceiverResponses.handlerFailed(retryAfterSeconds: configuration.retryAfterSeconds)
+        }
+    }
+
+    /// The body, or `nil` when it is over the limit (already counted and logged).
+    func collectBody(_ request: HTTPRequest) async throws -> [UInt8]? {
+        let limit = configuration.maxBodySize
+        if let declared = request.headers["Content-Length"], let length = Int(declared), length > limit {
+            recordTooLarge()
+            return nil
+        }
+        do {
+            return try await request.body.collect(upTo: limit)
+        } catch let error as HTTPError where error.status == .payloadTooLarge {
+            recordTooLarge()
+            return nil
+        }
+    }
+
+    private func recordTooLarge() {
+        metrics.record(.tooLarge)
+        logger.info(
+            "webhook rejected: body too large",
+            metadata: ["webhook.outcome": "\(WebhookOutcome.tooLarge.rawValue)", "webhook.limit": "\(configuration.maxBodySize)"])
+    }
+
+    func rejectInvalid(_ reason: String) -> HTTPResponse {
+        metrics.record(.invalid)
+        logger.info(
+            "webhook rejected: verification failed",
+            metadata: ["webhook.outcome": "\(WebhookOutcome.invalid.rawValue)", "webhook.reason": "\(reason)"])
+        return ReceiverResponses.validationFailed(reason)
+    }
+
+    private func finishLog(_ delivery: WebhookDelivery, _ outcome: WebhookOutcome) {
+        metrics.record(outcome)
+        logger.debug(
+            "webhook delivery",
+            metadata: [
+                "webhook.event_id": "\(delivery.id)", "webhook.event_type": "\(delivery.type)",
+                "webhook.outcome": "\(outcome.rawValue)",
+            ])
+    }
+
+    // MARK: Building deliveries
+
+    /// The header fields handed to handlers (never the signature).
+    static let forwardedHeaderNames = ["Vendo-Timestamp", "X-Vendo-Provider", "X-Vendo-Connection-Id", "Content-Type", "User-Agent"]
+
+    static func makeDelivery(top: JSONParser.TopLevel, body: [UInt8], headers: HTTPHeaders) -> WebhookDelivery {
+        var kept = HTTPHeaders()
+        for name in forwardedHeaderNames {
+            if let value = headers[name] { kept.add(name: name, value: value) }
+        }
+        let provider = headers["X-Vendo-Provider"].flatMap(normalizedProvider)
+        let connectionID = headers["X-Vendo-Connection-Id"].flatMap(trimmedNonEmpty)
+        if top.isObject, let id = top.id, !id.isEmpty, let type = top.type, !type.isEmpty {
+            return WebhookDelivery(
+                id: id, type: type, occurredAt: top.occurredAt ?? "", rawBody: body, provider: provider,
+                connectionID: connectionID, dedupeKey: id, isEnvelope: true, source: .vendo, headers: kept)
+        }
+        let name = provider ?? "unknown"
+        let key: String
+        if name == "telegram", let updateID = top.updateID {
+            key = "telegram:\(connectionID ?? ""):\(updateID)"
+        } else {
+            let signature = (headers["Vendo-Signature"] ?? "").trimmingCharacters(in: .whitespaces).lowercased()
+            key = "\(name):sig:\(signature)"
+        }
+        return WebhookDelivery(
+            id: key, type: "provider.\(name)", rawBody: body, provider: provider, connectionID: connectionID,
+            dedupeKey: key, isEnvelope: false, source: .vendo, headers: kept)
+    }
+
+    private static func trimmedNonEmpty(_ value: String) -> String? {
+        let trimmed = value.trimmingCharacters(in: .whitespaces)
+        return trimmed.isEmpty ? nil : trimmed
+    }
+
+    private static func normalizedProvider(_ value: String) -> String? {
+        trimmedNonEmpty(value)?.lowercased()
+    }
+}
+
+/// What became of a delivery handed to ``WebhookReceiver/dispatch(_:)``.
+public enum DispatchResult: Sendable {
+    /// Every matching handler succeeded (or none matched); the key is remembered.
+    case handled
+    /// Already handled within the window; no handler ran.
+    case duplicate
+    /// These handler runs failed; the key is not remembered.
+    case failed([WebhookHandlerFailure])
+}
