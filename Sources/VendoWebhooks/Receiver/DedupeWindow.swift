@@ -150,6 +150,9 @@ public final class DedupeWindow: Sendable {
         }
     }
 
+    /// How many deliveries wait for the in-flight claim of `key`.
+    func waiterCount(_ key: String) -> Int { state.withLock { $0.inFlight[key]?.count ?? 0 } }
+
     /// How many claims are in flight (handlers running).
     public var inFlightCount: Int { state.withLock { $0.inFlight.count } }
 }

@@ -1,0 +1,182 @@
+import Foundation
+import Testing
+
+@testable import VendoWebhooks
+
+@Suite struct ExecHandlerTests {
+    private func delivery(body: String = #"{"id":"evt_9","type":"connection.connected","data":{"slug":"gmail"}}"#) -> WebhookDelivery {
+        WebhookDelivery(
+            id: "evt_9", type: "connection.connected", rawBody: Array(body.utf8), provider: "telegram",
+            connectionID: "conn_1", dedupeKey: "key-9")
+    }
+
+    private func tempDirectory() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("exec-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    @Test func stdinGetsTheRawBodyAndEnvHasTheEventFields() async throws {
+        let dir = try tempDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let handler = try ExecHandler(
+            .shell(#"cat > "$OUT/body"; env | grep -E '^(VENDO_|EXTRA_VAR)' | sort > "$OUT/env""#),
+            configuration: .init(environment: ["OUT": dir.path, "EXTRA_VAR": "x y"]))
+        let body = #"{"id":"evt_9","type":"connection.connected","data":{"slug":"gmail","u":"é"}}"#
+        try await handler.handle(delivery(body: body))
+        #expect(try Data(contentsOf: dir.appendingPathComponent("body")) == Data(body.utf8))
+        let env = try String(contentsOf: dir.appendingPathComponent("env"), encoding: .utf8)
+        #expect(env.contains("VENDO_EVENT_ID=evt_9\n"))
+        #expect(env.contains("VENDO_EVENT_TYPE=connection.connected\n"))
+        #expect(env.contains("VENDO_EVENT_PROVIDER=telegram\n"))
+        #expect(env.contains("VENDO_CONNECTION_ID=conn_1\n"))
+        #expect(env.contains("VENDO_DEDUPE_KEY=key-9\n"))
+        #expect(env.contains("EXTRA_VAR=x y\n"))
+    }
+
+    @Test func inheritsTheServersEnvironment() async throws {
+        let dir = try tempDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let handler = try ExecHandler(.shell(#"echo "$PATH" > "$OUT/path""#), configuration: .init(environment: ["OUT": dir.path]))
+        try await handler.handle(delivery())
+        let path = try String(contentsOf: dir.appendingPathComponent("path"), encoding: .utf8)
+        #expect(path.trimmingCharacters(in: .newlines) == ProcessInfo.processInfo.environment["PATH"])
+    }
+
+    @Test func argvRunsWithoutAShellAndLooksUpPath() async throws {
+        let dir = try tempDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let target = dir.appendingPathComponent("copy").path
+        // `tee` writes stdin to the file; `$X` stays literal because no shell runs.
+        let handler = try ExecHandler(.argv(["tee", target]))
+        try await handler.handle(delivery(body: #"{"v":"$X"}"#))
+        #expect(try String(contentsOfFile: target, encoding: .utf8) == #"{"v":"$X"}"#)
+    }
+
+    @Test func nonZeroExitIsAFailureWithTheStatus() async throws {
+        let handler = try ExecHandler(.shell("echo broken >&2; exit 3"))
+        await #expect(throws: ExecHandlerError.exited(code: 3, stderr: "broken\n")) {
+            try await handler.handle(delivery())
+        }
+    }
+
+    @Test func deathBySignalIsAFailure() async throws {
+        let handler = try ExecHandler(.shell("kill -9 $$"))
+        await #expect(throws: ExecHandlerError.signaled(signal: 9)) { try await handler.handle(delivery()) }
+    }
+
+    @Test func aChildThatIgnoresStdinStillSucceeds() async throws {
+        // 1 MiB on stdin, never read: the writer must give up quietly, not raise SIGPIPE.
+        let big = "{\"pad\":\"" + String(repeating: "x", count: 1 << 20) + "\"}"
+        let handler = try ExecHandler(.shell("exit 0"))
+        try await handler.handle(delivery(body: big))
+    }
+
+    @Test func bigOutputDoesNotDeadlock() async throws {
+        // 8 MiB on stdout and stderr each, more than any pipe buffer.
+        let handler = try ExecHandler(
+            .shell("head -c 8388608 /dev/zero; head -c 8388608 /dev/zero >&2; cat >/dev/null"),
+            configuration: .init(timeout: .seconds(60)))
+        try await handler.handle(delivery(body: "{\"pad\":\"" + String(repeating: "y", count: 1 << 20) + "\"}"))
+    }
+
+    @Test func timeoutKillsTheWholeGroupQuicklyAndLeavesNoZombie() async throws {
+        let dir = try tempDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        // The shell starts `sleep 30` in the background and waits: both must die.
+        let handler = try ExecHandler(
+            .shell(#"sleep 30 & echo $! > "$OUT/child"; echo $$ > "$OUT/shell"; wait"#),
+            configuration: .init(timeout: .milliseconds(300), killGracePeriod: .milliseconds(500), environment: ["OUT": dir.path]))
+        let started = ContinuousClock.now
+        await #expect(throws: ExecHandlerError.timedOut(after: .milliseconds(300))) {
+            try await handler.handle(delivery())
+        }
+        #expect(ContinuousClock.now - started < .seconds(15))
+        let shell = try #require(Int32(String(contentsOf: dir.appendingPathComponent("shell"), encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
+        let child = try #require(Int32(String(contentsOf: dir.appendingPathComponent("child"), encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
+        #expect(await eventually { !processExists(shell) }, "the shell is still there (or a zombie)")
+        #expect(await eventually { !processIsRunning(child) }, "the background sleep survived")
+    }
+
+    @Test func sigtermIgnoredThenSigkill() async throws {
+        let dir = try tempDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let handler = try ExecHandler(
+            .shell(#"trap '' TERM; echo $$ > "$OUT/pid"; while :; do sleep 1; done"#),
+            configuration: .init(timeout: .milliseconds(200), killGracePeriod: .milliseconds(300), environment: ["OUT": dir.path]))
+        await #expect(throws: ExecHandlerError.self) { try await handler.handle(delivery()) }
+        let pid = try #require(Int32(String(contentsOf: dir.appendingPathComponent("pid"), encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
+        #expect(await eventually { !processExists(pid) })
+    }
+
+    @Test func cancellationKillsTheChild() async throws {
+        let dir = try tempDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let handler = try ExecHandler(
+            .shell(#"echo $$ > "$OUT/pid"; exec sleep 30"#), configuration: .init(environment: ["OUT": dir.path]))
+        let task = Task { try await handler.handle(delivery()) }
+        let pidFile = dir.appendingPathComponent("pid")
+        #expect(await eventually { (try? String(contentsOf: pidFile, encoding: .utf8))?.hasSuffix("\n") == true })
+        task.cancel()
+        await #expect(throws: CancellationError.self) { try await task.value }
+        let pid = try #require(Int32(String(contentsOf: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
+        #expect(await eventually { !processExists(pid) })
+    }
+
+    @Test func noDescriptorLeaksAcrossRuns() async throws {
+        let handler = try ExecHandler(.shell("cat >/dev/null; echo out; echo err >&2"))
+        try await handler.handle(delivery())  // warm up Foundation's own descriptors
+        let before = openDescriptorCount()
+        for _ in 0..<30 { try await handler.handle(delivery()) }
+        await #expect(throws: ExecHandlerError.self) { try await ExecHandler(.shell("exit 1")).handle(delivery()) }
+        // Other suites run in parallel and open descriptors too: allow slack, but 30 leaked runs × 3 would show.
+        #expect(openDescriptorCount() <= before + 20)
+    }
+
+    @Test func outputIsLoggedAtDebugAndTruncated() async throws {
+        let (logger, store) = MemoryLogHandler.logger()
+        let handler = try ExecHandler(
+            .shell("printf 'abcdefghij'; printf 'ERRORTEXT' >&2"), configuration: .init(maxLoggedOutput: 4), logger: logger)
+        try await handler.handle(delivery())
+        let line = try #require(store.all.first { $0.contains("exec handler finished") })
+        #expect(line.hasPrefix("debug"))
+        #expect(line.contains("exec.stdout=abcd "))
+        #expect(!line.contains("abcde"))
+        #expect(line.contains("exec.stderr=ERRO "))
+    }
+
+    @Test func badCommandsAreRefusedAtConstruction() {
+        #expect(throws: WebhookConfigurationError.self) { try ExecHandler(.shell("  ")) }
+        #expect(throws: WebhookConfigurationError.self) { try ExecHandler(.argv([])) }
+        #expect(throws: WebhookConfigurationError.self) { try ExecHandler(.argv(["definitely-not-a-program-xyz"])) }
+        #expect(throws: WebhookConfigurationError.self) { try ExecHandler(.argv(["/nonexistent/tool"])) }
+        #expect(throws: WebhookConfigurationError.self) {
+            try ExecHandler(.shell("true"), configuration: .init(timeout: .zero))
+        }
+    }
+
+    @Test func launchFailureIsReported() async throws {
+        let dir = try tempDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let handler = try ExecHandler(.shell("true"), configuration: .init(workingDirectory: dir.appendingPathComponent("missing").path))
+        await #expect(throws: ExecHandlerError.self) { try await handler.handle(delivery()) }
+    }
+}
+
+/// Whether a process with this id exists at all (zombies count).
+func processExists(_ pid: Int32) -> Bool {
+    FileManager.default.fileExists(atPath: "/proc/\(pid)")
+}
+
+/// Whether it exists and is not a zombie.
+func processIsRunning(_ pid: Int32) -> Bool {
+    guard let status = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8) else { return false }
+    // The state follows the parenthesised command name.
+    guard let close = status.lastIndex(of: ")") else { return false }
+    let state = status[status.index(close, offsetBy: 2)]
+    return state != "Z" && state != "X"
+}
+
+func openDescriptorCount() -> Int {
+    (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count) ?? -1
+}
