@@ -1,5 +1,6 @@
 import Foundation
 import Vendo
+import VendoWebhooks
 
 /// What one handler does with a verified event.
 enum HandlerAction: Equatable, Sendable {
@@ -73,8 +74,10 @@ enum RouteConfig {
             throw CLIError("\(origin): empty event type; give a type such as connection.connected or a pattern such as connection.*")
         }
         for pattern in patterns {
-            if let problem = EventPatternSyntax.problem(in: pattern) {
-                throw CLIError("\(origin): event type pattern '\(pattern)' \(problem)")
+            do {
+                _ = try EventPattern(parsing: pattern)
+            } catch {
+                throw CLIError("\(origin): event type pattern '\(pattern)': \(error.reason)")
             }
         }
         return patterns
@@ -239,17 +242,4 @@ func describeFileError(_ error: Error) -> String {
         }
     }
     return nsError.localizedDescription
-}
-
-/// Early syntax check of event-type patterns, so a typo fails at start-up.
-enum EventPatternSyntax {
-    /// A reason the pattern is unusable, or nil when it is fine.
-    static func problem(in pattern: String) -> String? {
-        if pattern.contains(where: { $0.isWhitespace }) { return "contains a space" }
-        let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-:*/")
-        if let bad = pattern.first(where: { !allowed.contains($0) }) {
-            return "contains '\(bad)'; use letters, digits, '.', '_', '-', ':' and '*' as a wildcard"
-        }
-        return nil
-    }
 }
