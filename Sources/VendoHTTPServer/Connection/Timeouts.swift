@@ -1,0 +1,62 @@
+extension HTTPServer.Configuration {
+    /// How long a client may take at each stage of a connection. Slow clients
+    /// (slowloris) are cut off; a `408 Request Timeout` with
+    /// `Connection: close` is sent when a response is still possible.
+    public struct Timeouts: Sendable, Equatable {
+        /// From the first byte of a request until its head is complete
+        /// (`408` + close when it passes).
+        public var headerRead: Duration
+        /// Reading the body while the server waits for it: from the end of the
+        /// head (or from `100 Continue`) to the end of the body; restarts when
+        /// reading resumes after the handler fell behind (`408` + close).
+        public var bodyRead: Duration
+        /// A kept-alive connection with no request in progress (closed silently).
+        public var idle: Duration
+        /// A response write that makes no progress: the client is not reading
+        /// (closed).
+        public var write: Duration
+        /// After the server decides to close, how long it keeps reading and
+        /// discarding input so the kernel does not reset the connection before
+        /// the client has read the last response.
+        public var lingeringClose: Duration
+
+        /// Timeouts; every parameter has its default.
+        ///
+        /// - Parameters:
+        ///   - headerRead: `10` seconds.
+        ///   - bodyRead: `30` seconds.
+        ///   - idle: `5` seconds.
+        ///   - write: `30` seconds.
+        ///   - lingeringClose: `2` seconds.
+        public init(
+            headerRead: Duration = .seconds(10),
+            bodyRead: Duration = .seconds(30),
+            idle: Duration = .seconds(5),
+            write: Duration = .seconds(30),
+            lingeringClose: Duration = .seconds(2)
+        ) {
+            self.headerRead = headerRead
+            self.bodyRead = bodyRead
+            self.idle = idle
+            self.write = write
+            self.lingeringClose = lingeringClose
+        }
+
+        /// The shortest timeout: the deadline sweep runs often enough for it.
+        var shortest: Duration {
+            [headerRead, bodyRead, idle, write, lingeringClose].min()!
+        }
+    }
+}
+
+extension Duration {
+    /// Whole nanoseconds, saturating; for Dispatch's monotonic clock.
+    var nanoseconds: UInt64 {
+        let (seconds, attoseconds) = components
+        if seconds < 0 { return 0 }
+        let (whole, overflow) = UInt64(seconds).multipliedReportingOverflow(by: 1_000_000_000)
+        if overflow { return .max }
+        let (sum, overflow2) = whole.addingReportingOverflow(UInt64(attoseconds / 1_000_000_000))
+        return overflow2 ? .max : sum
+    }
+}

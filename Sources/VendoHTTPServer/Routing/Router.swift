@@ -1,0 +1,118 @@
+/// Routes requests by method and path to handlers.
+///
+/// - Exact paths match the request path byte for byte (`/hooks/vendo`).
+/// - Prefixes match every path that starts with them (`/static/` matches
+///   `/static/app.js`); the longest matching prefix wins, and exact routes
+///   win over prefixes.
+/// - No path matches: `404`. The path matches but not the method: `405` with
+///   an `Allow` header listing the methods that would. Both are thrown as
+///   `HTTPError`, so middleware can see and reshape them.
+/// - `HEAD` is served by the `GET` route when the path has no `HEAD` route of
+///   its own; the server sends the headers and drops the body.
+/// - Middleware added with `use` wraps every route, including the 404/405
+///   answers; the first added runs outermost.
+public struct Router: HTTPResponder {
+    /// A route's handler.
+    public typealias Handler = @Sendable (HTTPRequest) async throws -> HTTPResponse
+
+    private var table = RouteTable()
+    private var middlewares: [any HTTPMiddleware] = []
+
+    /// An empty router: every request gets 404.
+    public init() {}
+
+    /// Routes `method` on exactly `path` to `handler`, replacing an earlier route.
+    public mutating func on(_ method: HTTPMethod, _ path: String, _ handler: @escaping Handler) {
+        on(method, path, responder: ClosureResponder(handler))
+    }
+
+    /// Routes `method` on exactly `path` to `responder`, replacing an earlier route.
+    public mutating func on(_ method: HTTPMethod, _ path: String, responder: any HTTPResponder) {
+        table.exact[path, default: [:]][method] = responder
+    }
+
+    /// Routes `method` on every path starting with `prefix` to `handler`.
+    public mutating func on(_ method: HTTPMethod, prefix: String, _ handler: @escaping Handler) {
+        on(method, prefix: prefix, responder: ClosureResponder(handler))
+    }
+
+    /// Routes `method` on every path starting with `prefix` to `responder`.
+    public mutating func on(_ method: HTTPMethod, prefix: String, responder: any HTTPResponder) {
+        if let index = table.prefixes.firstIndex(where: { $0.prefix == prefix }) {
+            table.prefixes[index].methods[method] = responder
+        } else {
+            table.prefixes.append((prefix, [method: responder]))
+            // Longest first, so the most specific prefix is found first.
+            table.prefixes.sort { $0.prefix.utf8.count > $1.prefix.utf8.count }
+        }
+    }
+
+    /// Routes `GET` (and so `HEAD`) on `path`.
+    public mutating func get(_ path: String, _ handler: @escaping Handler) { on(.get, path, handler) }
+    /// Routes `POST` on `path`.
+    public mutating func post(_ path: String, _ handler: @escaping Handler) { on(.post, path, handler) }
+    /// Routes `PUT` on `path`.
+    public mutating func put(_ path: String, _ handler: @escaping Handler) { on(.put, path, handler) }
+    /// Routes `DELETE` on `path`.
+    public mutating func delete(_ path: String, _ handler: @escaping Handler) { on(.delete, path, handler) }
+    /// Routes `OPTIONS` on `path`.
+    public mutating func options(_ path: String, _ handler: @escaping Handler) { on(.options, path, handler) }
+    /// Routes `PATCH` on `path`.
+    public mutating func patch(_ path: String, _ handler: @escaping Handler) { on(.patch, path, handler) }
+
+    /// Wraps every route (added before or after this call) in `middleware`.
+    /// The first middleware added is the outermost.
+    public mutating func use(_ middleware: any HTTPMiddleware) {
+        middlewares.append(middleware)
+    }
+
+    /// Finds the route and runs it inside the middleware.
+    public func respond(to request: HTTPRequest) async throws -> HTTPResponse {
+        if middlewares.isEmpty {
+            return try await table.respond(to: request)
+        }
+        return try await MiddlewareChain(middlewares: middlewares, index: 0, endpoint: table).respond(to: request)
+    }
+}
+
+/// The routes themselves, as a responder at the end of the middleware chain.
+private struct RouteTable: HTTPResponder {
+    var exact: [String: [HTTPMethod: any HTTPResponder]] = [:]
+    var prefixes: [(prefix: String, methods: [HTTPMethod: any HTTPResponder])] = []
+
+    func respond(to request: HTTPRequest) async throws -> HTTPResponse {
+        let methods: [HTTPMethod: any HTTPResponder]
+        if let found = exact[request.path] {
+            methods = found
+        } else if let found = prefixes.first(where: { request.path.hasPrefix($0.prefix) }) {
+            methods = found.methods
+        } else {
+            throw HTTPError(.notFound)
+        }
+        if let responder = methods[request.method] {
+            return try await responder.respond(to: request)
+        }
+        if request.method == .head, let responder = methods[.get] {
+            return try await responder.respond(to: request)
+        }
+        var allowed = Set(methods.keys.map(\.rawValue))
+        if allowed.contains(HTTPMethod.get.rawValue) { allowed.insert(HTTPMethod.head.rawValue) }
+        throw HTTPError(.methodNotAllowed, headers: ["Allow": allowed.sorted().joined(separator: ", ")])
+    }
+}
+
+/// Middleware `index...` around `endpoint`, built per request without
+/// allocating a chain of wrappers up front.
+private struct MiddlewareChain: HTTPResponder {
+    let middlewares: [any HTTPMiddleware]
+    let index: Int
+    let endpoint: RouteTable
+
+    func respond(to request: HTTPRequest) async throws -> HTTPResponse {
+        if index == middlewares.count {
+            return try await endpoint.respond(to: request)
+        }
+        let next = MiddlewareChain(middlewares: middlewares, index: index + 1, endpoint: endpoint)
+        return try await middlewares[index].handle(request, next: next)
+    }
+}

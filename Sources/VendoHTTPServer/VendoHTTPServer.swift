@@ -1,1 +1,0 @@
-// VendoHTTPServer: placeholder until its issue lands.
