@@ -1,0 +1,121 @@
+import Foundation
+
+/// A token as the credentials service returned it.
+struct FetchedToken: Sendable, Equatable {
+    var token: String
+    /// When the token stops working; `nil` when the service did not say.
+    var expiresAt: Date?
+}
+
+/// The one process-wide token cache, shared by every `Vendo` instance and the
+/// static shortcuts, so no path fetches a token another path already holds.
+///
+/// Entries are keyed by API key, credentials URL, user JWT and slug: clients
+/// with different keys, services or users never see each other's tokens. A
+/// token is kept until `expires_at − 60 s`, or 50 minutes when the service
+/// gives no expiry. Concurrent lookups of a missing key share one fetch
+/// (single flight); a failed fetch is not cached.
+actor TokenCache {
+    /// The cache every client uses.
+    static let shared = TokenCache()
+
+    /// Margin before `expires_at` at which a token counts as expired.
+    static let expiryMargin: TimeInterval = 60
+    /// How long a token without `expires_at` is kept.
+    static let defaultLifetime: TimeInterval = 50 * 60
+
+    struct Key: Hashable, Sendable {
+        var apiKey: String
+        var credentialsURL: String
+        var userJWT: String?
+        var slug: String
+    }
+
+    private struct Entry {
+        var token: String
+        var validUntil: Date
+    }
+
+    private struct Flight {
+        var id: UInt64
+        var task: Task<FetchedToken, any Error>
+    }
+
+    private var entries: [Key: Entry] = [:]
+    private var flights: [Key: Flight] = [:]
+    private var nextFlightID: UInt64 = 0
+
+    /// The cached token if it is still valid at `now`.
+    func cached(_ key: Key, now: Date) -> String? {
+        guard let entry = entries[key] else { return nil }
+        if entry.validUntil > now { return entry.token }
+        entries[key] = nil
+        return nil
+    }
+
+    /// The cached token, or the result of `fetch`, which runs once however many callers wait.
+    func token(
+        _ key: Key, clock: @escaping @Sendable () -> Date,
+        fetch: @escaping @Sendable () async throws -> FetchedToken
+    ) async throws -> String {
+        if let token = cached(key, now: clock()) { return token }
+        if let flight = flights[key] { return try await flight.task.value.token }
+        nextFlightID &+= 1
+        let id = nextFlightID
+        let task = Task { try await fetch() }
+        flights[key] = Flight(id: id, task: task)
+        let result: FetchedToken
+        do {
+            result = try await task.value
+        } catch {
+            if flights[key]?.id == id { flights[key] = nil }
+            throw error
+        }
+        // An invalidate() during the fetch removed the flight: hand the token to
+        // the callers that waited, but do not keep it.
+        if flights[key]?.id == id {
+            flights[key] = nil
+            store(key, result, now: clock())
+        }
+        return result.token
+    }
+
+    /// Keeps a fetched token until its expiry minus the margin (or the default lifetime).
+    func store(_ key: Key, _ fetched: FetchedToken, now: Date) {
+        let validUntil = fetched.expiresAt.map { $0.addingTimeInterval(-Self.expiryMargin) }
+            ?? now.addingTimeInterval(Self.defaultLifetime)
+        if validUntil > now {
+            entries[key] = Entry(token: fetched.token, validUntil: validUntil)
+        } else {
+            entries[key] = nil
+        }
+    }
+
+    /// Drops the token, and detaches any fetch in flight so its result is not kept.
+    func invalidate(_ key: Key) {
+        entries[key] = nil
+        flights[key] = nil
+    }
+
+    /// How many tokens are cached (tests and diagnostics).
+    var count: Int { entries.count }
+}
+
+/// RFC 3339 timestamps as the credentials service sends them.
+enum RFC3339 {
+    /// Parses `2026-05-07T10:00:00Z`, with or without fractional seconds, `Z` or an offset.
+    static func parse(_ text: String) -> Date? {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        if let date = formatter.date(from: trimmed) { return date }
+        formatter.formatOptions = [.withInternetDateTime]
+        if let date = formatter.date(from: trimmed) { return date }
+        // Some services write a space instead of `T`, or a lower-case `t`/`z`: RFC 3339 §5.6 allows both.
+        let normalised = trimmed.replacingOccurrences(of: " ", with: "T").uppercased()
+        if normalised != trimmed {
+            return parse(normalised)
+        }
+        return nil
+    }
+}

@@ -1,0 +1,279 @@
+import COpenSSL
+
+// The public overloads: three header shapes × two body shapes, each funnelled
+// into `verifyDelivery` over raw bytes. `[UInt8]`, `Data`, `ArraySlice<UInt8>`
+// and `UnsafeRawBufferPointer` all take the `some Collection<UInt8>` overload,
+// which reads contiguous storage in place.
+extension WebhooksAPI {
+    /// Verifies a delivery and returns its event.
+    ///
+    /// - Parameters:
+    ///   - headers: the request headers; names are matched in any case.
+    ///   - body: the raw request body exactly as received: the signature covers
+    ///     its bytes, so do not parse or re-encode it first.
+    ///   - maxAgeSeconds: overrides ``maxAgeSeconds`` for this call.
+    /// - Throws: ``VendoError/validation(message:)`` saying what failed.
+    public func verify(headers: [String: String], body: String, maxAgeSeconds: Int? = nil) throws -> WebhookEvent {
+        try Self.withBytes(of: body) { try verifiedEvent(headers: Self.lookup(headers), body: $0, maxAgeSeconds: maxAgeSeconds) }
+    }
+
+    /// Verifies a delivery whose body is bytes (`[UInt8]`, `Data`, a slice…) and returns its event.
+    /// - Throws: ``VendoError/validation(message:)`` saying what failed.
+    public func verify(headers: [String: String], body: some Collection<UInt8>, maxAgeSeconds: Int? = nil) throws -> WebhookEvent {
+        try Self.withBytes(of: body) { try verifiedEvent(headers: Self.lookup(headers), body: $0, maxAgeSeconds: maxAgeSeconds) }
+    }
+
+    /// Verifies a delivery whose headers are ordered name/value pairs (a server's header type).
+    /// A header given more than once is rejected as ambiguous.
+    /// - Throws: ``VendoError/validation(message:)`` saying what failed.
+    public func verify(headers: some Sequence<(name: String, value: String)>, body: String, maxAgeSeconds: Int? = nil) throws -> WebhookEvent {
+        try Self.withBytes(of: body) { try verifiedEvent(headers: Self.lookup(headers), body: $0, maxAgeSeconds: maxAgeSeconds) }
+    }
+
+    /// Verifies a delivery given ordered name/value header pairs and a byte body.
+    /// - Throws: ``VendoError/validation(message:)`` saying what failed.
+    public func verify(headers: some Sequence<(name: String, value: String)>, body: some Collection<UInt8>, maxAgeSeconds: Int? = nil) throws -> WebhookEvent {
+        try Self.withBytes(of: body) { try verifiedEvent(headers: Self.lookup(headers), body: $0, maxAgeSeconds: maxAgeSeconds) }
+    }
+
+    /// Verifies a delivery whose headers are unlabelled `(name, value)` pairs.
+    /// - Throws: ``VendoError/validation(message:)`` saying what failed.
+    public func verify(headers: some Sequence<(String, String)>, body: String, maxAgeSeconds: Int? = nil) throws -> WebhookEvent {
+        try Self.withBytes(of: body) { try verifiedEvent(headers: Self.lookup(headers), body: $0, maxAgeSeconds: maxAgeSeconds) }
+    }
+
+    /// Verifies a delivery given unlabelled `(name, value)` header pairs and a byte body.
+    /// - Throws: ``VendoError/validation(message:)`` saying what failed.
+    public func verify(headers: some Sequence<(String, String)>, body: some Collection<UInt8>, maxAgeSeconds: Int? = nil) throws -> WebhookEvent {
+        try Self.withBytes(of: body) { try verifiedEvent(headers: Self.lookup(headers), body: $0, maxAgeSeconds: maxAgeSeconds) }
+    }
+
+    /// Checks headers, timestamp and signature without parsing the body: for
+    /// forwarded provider bodies that need not be JSON objects.
+    /// - Returns: the verified timestamp.
+    /// - Throws: ``VendoError/validation(message:)`` saying what failed.
+    @discardableResult
+    public func verifySignature(headers: [String: String], body: String, maxAgeSeconds: Int? = nil) throws -> WebhookTimestamp {
+        try Self.withBytes(of: body) { try verifiedTimestamp(headers: Self.lookup(headers), body: $0, maxAgeSeconds: maxAgeSeconds) }
+    }
+
+    /// Checks headers, timestamp and signature of a byte body without parsing it.
+    /// - Returns: the verified timestamp.
+    /// - Throws: ``VendoError/validation(message:)`` saying what failed.
+    @discardableResult
+    public func verifySignature(headers: [String: String], body: some Collection<UInt8>, maxAgeSeconds: Int? = nil) throws -> WebhookTimestamp {
+        try Self.withBytes(of: body) { try verifiedTimestamp(headers: Self.lookup(headers), body: $0, maxAgeSeconds: maxAgeSeconds) }
+    }
+
+    /// Checks headers, timestamp and signature without parsing the body (ordered header pairs).
+    /// - Returns: the verified timestamp.
+    /// - Throws: ``VendoError/validation(message:)`` saying what failed.
+    @discardableResult
+    public func verifySignature(headers: some Sequence<(name: String, value: String)>, body: String, maxAgeSeconds: Int? = nil) throws -> WebhookTimestamp {
+        try Self.withBytes(of: body) { try verifiedTimestamp(headers: Self.lookup(headers), body: $0, maxAgeSeconds: maxAgeSeconds) }
+    }
+
+    /// Checks headers, timestamp and signature of a byte body (ordered header pairs).
+    /// - Returns: the verified timestamp.
+    /// - Throws: ``VendoError/validation(message:)`` saying what failed.
+    @discardableResult
+    public func verifySignature(headers: some Sequence<(name: String, value: String)>, body: some Collection<UInt8>, maxAgeSeconds: Int? = nil) throws -> WebhookTimestamp {
+        try Self.withBytes(of: body) { try verifiedTimestamp(headers: Self.lookup(headers), body: $0, maxAgeSeconds: maxAgeSeconds) }
+    }
+
+    /// Checks headers, timestamp and signature without parsing the body (unlabelled header pairs).
+    /// - Returns: the verified timestamp.
+    /// - Throws: ``VendoError/validation(message:)`` saying what failed.
+    @discardableResult
+    public func verifySignature(headers: some Sequence<(String, String)>, body: String, maxAgeSeconds: Int? = nil) throws -> WebhookTimestamp {
+        try Self.withBytes(of: body) { try verifiedTimestamp(headers: Self.lookup(headers), body: $0, maxAgeSeconds: maxAgeSeconds) }
+    }
+
+    /// Checks headers, timestamp and signature of a byte body (unlabelled header pairs).
+    /// - Returns: the verified timestamp.
+    /// - Throws: ``VendoError/validation(message:)`` saying what failed.
+    @discardableResult
+    public func verifySignature(headers: some Sequence<(String, String)>, body: some Collection<UInt8>, maxAgeSeconds: Int? = nil) throws -> WebhookTimestamp {
+        try Self.withBytes(of: body) { try verifiedTimestamp(headers: Self.lookup(headers), body: $0, maxAgeSeconds: maxAgeSeconds) }
+    }
+}
+
+// MARK: - The checks
+
+extension WebhooksAPI {
+    typealias Found = HeaderLookup.Found
+
+    static let signatureKey = HeaderLookup.key("Vendo-Signature")
+    static let timestampKey = HeaderLookup.key("Vendo-Timestamp")
+
+    static func lookup(_ headers: [String: String]) -> (signature: Found, timestamp: Found) {
+        HeaderLookup.findPair(signatureKey, timestampKey, in: headers, name: { $0.key }, value: { $0.value })
+    }
+
+    static func lookup(_ headers: some Sequence<(name: String, value: String)>) -> (signature: Found, timestamp: Found) {
+        HeaderLookup.findPair(signatureKey, timestampKey, in: headers, name: { $0.name }, value: { $0.value })
+    }
+
+    static func lookup(_ headers: some Sequence<(String, String)>) -> (signature: Found, timestamp: Found) {
+        HeaderLookup.findPair(signatureKey, timestampKey, in: headers, name: { $0.0 }, value: { $0.1 })
+    }
+
+    static func withBytes<R>(of body: String, _ body2: (UnsafeRawBufferPointer) throws -> R) throws -> R {
+        if let result = try body.utf8.withContiguousStorageIfAvailable({ try body2(UnsafeRawBufferPointer($0)) }) {
+            return result
+        }
+        var copy = body
+        return try copy.withUTF8 { try body2(UnsafeRawBufferPointer($0)) }
+    }
+
+    static func withBytes<R>(of body: some Collection<UInt8>, _ body2: (UnsafeRawBufferPointer) throws -> R) throws -> R {
+        if let result = try body.withContiguousStorageIfAvailable({ try body2(UnsafeRawBufferPointer($0)) }) {
+            return result
+        }
+        return try Array(body).withUnsafeBytes { try body2($0) }
+    }
+
+    func verifiedEvent(headers: (signature: Found, timestamp: Found), body: UnsafeRawBufferPointer, maxAgeSeconds: Int?) throws -> WebhookEvent {
+        try verifiedTimestamp(headers: headers, body: body, maxAgeSeconds: maxAgeSeconds)
+        let json: JSONValue
+        do throws(JSONParser.Failure) {
+            json = try JSONParser.parse(body, maxDepth: maxJSONDepth)
+        } catch {
+            throw VendoError.validation(
+                message: "Webhook body is not valid JSON (byte \(error.offset): \(error.reason)); "
+                    + "use verifySignature(headers:body:) for bodies that are not JSON objects")
+        }
+        guard case .object(let object) = json else {
+            throw VendoError.validation(
+                message: "Webhook body is JSON but not an object (it is \(Self.kind(of: json))); "
+                    + "use verifySignature(headers:body:) for such bodies")
+        }
+        return WebhookEvent(body: object)
+    }
+
+    @discardableResult
+    func verifiedTimestamp(headers: (signature: Found, timestamp: Found), body: UnsafeRawBufferPointer, maxAgeSeconds: Int?) throws -> WebhookTimestamp {
+        if let setupError { throw setupError }
+        guard !keys.isEmpty else {
+            throw VendoError.validation(
+                message: "No webhook secret configured: set VENDO_WEBHOOK_SECRET (several secrets separated "
+                    + "by commas while rotating) or pass secret: to WebhooksAPI")
+        }
+        let maxAge = maxAgeSeconds ?? self.maxAgeSeconds
+        guard maxAge >= 0 else {
+            throw VendoError.validation(message: "maxAgeSeconds is \(maxAge); it must be 0 or more")
+        }
+        let signatureText = try Self.required(headers.signature, Self.signatureHeader, other: headers.timestamp, Self.timestampHeader)
+        let timestampText = try Self.required(headers.timestamp, Self.timestampHeader, other: .one("x"), "")
+
+        // Timestamp: parse, then the replay window.
+        var timestampString = String(timestampText)
+        let parsed = timestampString.withUTF8 { WebhookTimestamp.parse(UnsafeRawBufferPointer($0)) }
+        guard let parsed else { throw WebhookTimestamp.invalid(timestampString) }
+        let timestamp = WebhookTimestamp(text: timestampString, seconds: parsed.seconds, format: parsed.format)
+        let age = clock().timeIntervalSince1970 - parsed.seconds
+        if age > Double(maxAge) {
+            throw VendoError.validation(
+                message: "Vendo-Timestamp is too old: \(Self.seconds(age)) in the past, more than the allowed "
+                    + "\(maxAge) s (a replayed delivery, or a clock out of sync)")
+        }
+        if -age > Double(maxAge) {
+            throw VendoError.validation(
+                message: "Vendo-Timestamp is in the future by \(Self.seconds(-age)), more than the allowed "
+                    + "\(maxAge) s (check the sender's and this machine's clocks)")
+        }
+
+        // Signature: strict hex, then constant-time comparison against every secret.
+        return try withUnsafeTemporaryAllocation(byteCount: 2 * HMACSHA256.byteCount, alignment: 16) { scratch in
+            let provided = UnsafeMutableRawBufferPointer(rebasing: scratch[0..<HMACSHA256.byteCount])
+            let computed = UnsafeMutableRawBufferPointer(rebasing: scratch[HMACSHA256.byteCount...])
+            try Self.decodeSignature(signatureText, into: provided)
+            let matched = timestampString.withUTF8 { stamp -> Bool? in
+                let dot: UInt8 = 0x2E
+                return withUnsafeBytes(of: dot) { dot in
+                    for key in keys {
+                        guard key.compute(UnsafeRawBufferPointer(stamp), dot, body, into: computed) else { return nil }
+                        if CRYPTO_memcmp(computed.baseAddress, provided.baseAddress, HMACSHA256.byteCount) == 0 {
+                            return true
+                        }
+                    }
+                    return false
+                }
+            }
+            guard let matched else { throw HMACSHA256.unavailable() }
+            guard matched else {
+                throw VendoError.validation(
+                    message: "Vendo-Signature does not match"
+                        + (keys.count > 1 ? " any of the \(keys.count) configured secrets" : "")
+                        + ": the body or Vendo-Timestamp was altered, or VENDO_WEBHOOK_SECRET differs from the sender's")
+            }
+            return timestamp
+        }
+    }
+
+    /// The header's trimmed value, or an error naming what is missing, empty or repeated.
+    private static func required(_ found: Found, _ name: String, other: Found, _ otherName: String) throws -> Substring {
+        switch found {
+        case .missing:
+            if case .missing = other {
+                throw VendoError.validation(
+                    message: "Missing \(name) and \(otherName) headers: the request was not signed by Vendo")
+            }
+            throw VendoError.validation(message: "Missing \(name) header: the request was not signed by Vendo")
+        case .repeated(let count):
+            throw VendoError.validation(message: "\(name) header appears \(count) times; a delivery carries exactly one")
+        case .one(let value):
+            guard !value.isEmpty else { throw VendoError.validation(message: "\(name) header is empty") }
+            return value
+        }
+    }
+
+    /// Decodes exactly 64 hex digits (either case) into 32 bytes.
+    static func decodeSignature(_ text: Substring, into out: UnsafeMutableRawBufferPointer) throws {
+        let utf8 = text.utf8
+        let expected = 2 * HMACSHA256.byteCount
+        if utf8.count > 7, utf8.prefix(7).elementsEqual("sha256=".utf8, by: { ($0 | 0x20) == $1 }) {
+            throw VendoError.validation(
+                message: "Vendo-Signature has a \"sha256=\" prefix; Vendo sends the bare \(expected)-digit hex digest")
+        }
+        guard utf8.count == expected else {
+            throw VendoError.validation(
+                message: "Vendo-Signature has \(utf8.count) characters; expected exactly \(expected) hex digits")
+        }
+        var position = 0
+        var high: UInt8 = 0
+        for byte in utf8 {
+            let nibble: UInt8
+            switch byte {
+            case 0x30...0x39: nibble = byte - 0x30
+            case 0x61...0x66: nibble = byte - 0x57
+            case 0x41...0x46: nibble = byte - 0x37
+            default:
+                throw VendoError.validation(
+                    message: "Vendo-Signature has a non-hex character at position \(position + 1); expected \(expected) hex digits")
+            }
+            if position & 1 == 0 {
+                high = nibble << 4
+            } else {
+                out[position >> 1] = high | nibble
+            }
+            position += 1
+        }
+    }
+
+    static func seconds(_ value: Double) -> String {
+        if value == value.rounded() && abs(value) < 1e15 { return "\(Int(value)) s" }
+        return "\((value * 1000).rounded() / 1000) s"
+    }
+
+    static func kind(of value: JSONValue) -> String {
+        switch value {
+        case .null: return "null"
+        case .bool: return "a Boolean"
+        case .int, .double: return "a number"
+        case .string: return "a string"
+        case .array: return "an array"
+        case .object: return "an object"
+        }
+    }
+}
