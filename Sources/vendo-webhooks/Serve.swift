@@ -35,6 +35,8 @@ struct Serve: AsyncParsableCommand {
             let env = Environment()
             let settings = try ServeSettings.resolve(options, env: env)
             if options.checkConfig {
+                // Build everything but the socket, so handler errors show up here too.
+                _ = try ServeRunner(settings: settings, env: env).makeEndpoint(secrets: ["whsec_check_config"])
                 Output.out(JSONOutput.pretty(settings.summary))
                 return
             }

@@ -22,35 +22,7 @@ struct ServeRunner {
             secrets = [secret]
         }
 
-        let metrics = settings.metricsPath == nil ? nil : WebhookMetrics()
-        var receiver = try WebhookReceiver(
-            secrets: secrets,
-            maxAgeSeconds: settings.maxAgeSeconds,
-            configuration: .init(
-                maxBodySize: settings.maxBodyBytes,
-                handlerTimeout: settings.handlerTimeout,
-                dedupeCapacity: settings.dedupeCapacity
-            ),
-            metrics: metrics,
-            logger: logger
-        )
-        for spec in settings.handlers {
-            try HandlerFactory.register(spec, on: &receiver, defaultTimeout: settings.handlerTimeout, logger: logger)
-        }
-
-        let endpoint = try WebhookEndpoint(
-            receiver: receiver,
-            configuration: .init(
-                webhookPath: settings.webhookPath,
-                healthPath: settings.healthPath,
-                identityPath: settings.identityPath,
-                metricsPath: settings.metricsPath,
-                telegramPath: settings.telegramPath,
-                trustProxy: settings.trustProxy
-            ),
-            environment: env.dictionary,
-            logger: logger
-        )
+        let endpoint = try makeEndpoint(secrets: secrets)
 
         var serverConfiguration = HTTPServer.Configuration()
         serverConfiguration.host = settings.host
@@ -101,6 +73,41 @@ struct ServeRunner {
         logger.notice("stopped")
     }
 
+    /// Builds the receiver, its handlers and the routes; `--check-config` runs
+    /// this too, so a handler that cannot be made fails the check.
+    func makeEndpoint(secrets: [String]) throws -> WebhookEndpoint {
+        do {
+            var receiver = try WebhookReceiver(
+                secrets: secrets,
+                maxAgeSeconds: settings.maxAgeSeconds,
+                configuration: .init(
+                    maxBodySize: settings.maxBodyBytes,
+                    handlerTimeout: settings.handlerTimeout,
+                    dedupeCapacity: settings.dedupeCapacity
+                ),
+                logger: logger
+            )
+            for spec in settings.handlers {
+                try HandlerFactory.register(spec, on: &receiver, defaultTimeout: settings.handlerTimeout,
+                                            environment: env.dictionary, logger: logger)
+            }
+            return try WebhookEndpoint(
+                receiver: receiver,
+                configuration: .init(
+                    webhookPath: settings.webhookPath,
+                    healthPath: settings.healthPath,
+                    identityPath: settings.identityPath,
+                    metricsPath: settings.metricsPath,
+                    telegramPath: settings.telegramPath,
+                    trustProxy: settings.trustProxy
+                ),
+                environment: env.dictionary
+            )
+        } catch let error as WebhookConfigurationError {
+            throw CLIError(error.message)
+        }
+    }
+
     /// Prints the throw-away secret and a command that sends a signed test event.
     /// Printing a secret is deliberate here and only here: it was made up a moment ago.
     private func announceDevelopmentMode(secret: String, port: Int) {
@@ -127,18 +134,25 @@ struct ServeRunner {
 
 /// Turns a `HandlerSpec` into a registered handler.
 enum HandlerFactory {
-    static func register(_ spec: HandlerSpec, on receiver: inout WebhookReceiver, defaultTimeout: Duration, logger: Logger) throws {
+    static func register(
+        _ spec: HandlerSpec, on receiver: inout WebhookReceiver, defaultTimeout: Duration,
+        environment: [String: String], logger: Logger
+    ) throws {
         let timeout = spec.timeout ?? defaultTimeout
         let name = "\(spec.action.kind) \(spec.action.targetDescription)"
         let handler: any WebhookHandler
-        switch spec.action {
-        case .exec(let command):
-            handler = ExecHandler(.shell(command), configuration: .init(timeout: timeout), logger: logger)
-        case .execArgv(let argv):
-            handler = ExecHandler(.argv(argv), configuration: .init(timeout: timeout), logger: logger)
-        case .forward(let url):
-            guard let parsed = URL(string: url) else { throw CLIError("\(spec.origin): '\(url)' is not a URL") }
-            handler = ForwardHandler(url: parsed, timeout: timeout, logger: logger)
+        do {
+            switch spec.action {
+            case .exec(let command):
+                handler = try ExecHandler(.shell(command), configuration: .init(timeout: timeout), environment: environment, logger: logger)
+            case .execArgv(let argv):
+                handler = try ExecHandler(.argv(argv), configuration: .init(timeout: timeout), environment: environment, logger: logger)
+            case .forward(let url):
+                guard let parsed = URL(string: url) else { throw CLIError("\(spec.origin): '\(url)' is not a URL") }
+                handler = try ForwardHandler(url: parsed, timeout: timeout, logger: logger)
+            }
+        } catch let error as WebhookConfigurationError {
+            throw CLIError("\(spec.origin): \(error.message)")
         }
         guard let patterns = spec.patterns else {
             receiver.onAny(name: name, timeout: timeout) { try await handler.handle($0) }
