@@ -1,12 +1,11 @@
 import Vendo
 
-/// Computes the headers Vendo puts on a delivery.
+/// Computes the headers Vendo puts on a delivery, with the SDK's signer.
 enum Signing {
-    /// `Vendo-Signature` (lowercase hex HMAC-SHA256 of "<timestamp>.<body>") and `Vendo-Timestamp`.
+    /// `Vendo-Signature` (lowercase hex HMAC-SHA256 of "<timestamp>.<body>") and
+    /// `Vendo-Timestamp`, the timestamp text signed exactly as given.
     static func headers(secret: String, timestamp: String, body: [UInt8]) throws -> [(String, String)] {
-        let mac = try HMACSHA256(key: secret)
-        let digest = try mac.authenticationCode(for: Array(timestamp.utf8) + [UInt8(ascii: ".")] + body)
-        let hex = digest.map { String($0, radix: 16).leftPadded(to: 2) }.joined()
-        return [(WebhooksAPI.signatureHeader, hex), (WebhooksAPI.timestampHeader, timestamp)]
+        let signature = try WebhookSigner(secret: secret).signature(body: body, timestampText: timestamp)
+        return [(WebhooksAPI.signatureHeader, signature), (WebhooksAPI.timestampHeader, timestamp)]
     }
 }
