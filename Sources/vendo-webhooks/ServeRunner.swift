@@ -122,7 +122,7 @@ struct ServeRunner {
             uses a random secret (on Vendo, where VENDO_DEPLOYMENT_ID is set, it would refuse to start):
               VENDO_WEBHOOK_SECRET=\(secret)
             Try it:
-              vendo-webhooks send --secret \(secret) --url \(url) --type test.ping --data '{"hello":"world"}'
+              vendo-webhooks send --secret \(secret) --url \(ShellQuote.quote(url)) --type test.ping --data '{"hello":"world"}'
             """)
     }
 

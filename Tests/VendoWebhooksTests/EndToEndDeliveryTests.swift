@@ -140,7 +140,8 @@ struct EndToEndDeliveryTests {
         #expect(responses.filter { $0.json?["duplicate"] == true }.count == 5)
         // Re-signed later (a sender's retry): still a duplicate.
         let retry = try await server.post(body, headers: try signer.headers(for: body))
-        #expect(retry.json == ["ok": true, "duplicate": true])
+        #expect(retry.json?["duplicate"] == true)
+        #expect(retry.json?["ok"] == true)
         #expect(recorder.runs == ["evt_dup connection.changed none none"], "handlers ran once")
         #expect(try await server.stop() == 0)
     }
