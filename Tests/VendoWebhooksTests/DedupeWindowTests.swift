@@ -98,7 +98,7 @@ final class ManualClock: Sendable {
         #expect(await window.claim("k") == .run)
         let waiter = Task { await window.claim("k") }
         // Let the waiter queue up behind the in-flight claim.
-        #expect(await eventually { window.waiterCount("k") == 1 })
+        #expect(await waitUntil { window.waiterCount("k") == 1 })
         window.finish("k", succeeded: false)
         #expect(await waiter.value == .run)
         window.finish("k", succeeded: true)

@@ -94,8 +94,8 @@ import Testing
         #expect(ContinuousClock.now - started < .seconds(15))
         let shell = try #require(Int32(String(contentsOf: dir.appendingPathComponent("shell"), encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
         let child = try #require(Int32(String(contentsOf: dir.appendingPathComponent("child"), encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
-        #expect(await eventually { !processExists(shell) }, "the shell is still there (or a zombie)")
-        #expect(await eventually { !processIsRunning(child) }, "the background sleep survived")
+        #expect(await waitUntil { !processExists(shell) }, "the shell is still there (or a zombie)")
+        #expect(await waitUntil { !processIsRunning(child) }, "the background sleep survived")
     }
 
     @Test func sigtermIgnoredThenSigkill() async throws {
@@ -106,7 +106,7 @@ import Testing
             configuration: .init(timeout: .milliseconds(200), killGracePeriod: .milliseconds(300), environment: ["OUT": dir.path]))
         await #expect(throws: ExecHandlerError.self) { try await handler.handle(delivery()) }
         let pid = try #require(Int32(String(contentsOf: dir.appendingPathComponent("pid"), encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
-        #expect(await eventually { !processExists(pid) })
+        #expect(await waitUntil { !processExists(pid) })
     }
 
     @Test func cancellationKillsTheChild() async throws {
@@ -116,11 +116,11 @@ import Testing
             .shell(#"echo $$ > "$OUT/pid"; exec sleep 30"#), configuration: .init(environment: ["OUT": dir.path]))
         let task = Task { try await handler.handle(delivery()) }
         let pidFile = dir.appendingPathComponent("pid")
-        #expect(await eventually { (try? String(contentsOf: pidFile, encoding: .utf8))?.hasSuffix("\n") == true })
+        #expect(await waitUntil { (try? String(contentsOf: pidFile, encoding: .utf8))?.hasSuffix("\n") == true })
         task.cancel()
         await #expect(throws: CancellationError.self) { try await task.value }
         let pid = try #require(Int32(String(contentsOf: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
-        #expect(await eventually { !processExists(pid) })
+        #expect(await waitUntil { !processExists(pid) })
     }
 
     @Test func noDescriptorLeaksAcrossRuns() async throws {

@@ -5,7 +5,7 @@ import Logging
 
 /// Waits until `condition` holds, checking every few milliseconds, for at most
 /// `timeout` (generous: the machine may be loaded). Returns whether it held.
-func eventually(
+func waitUntil(
     timeout: Duration = .seconds(20), _ condition: @Sendable () async -> Bool
 ) async -> Bool {
     let deadline = ContinuousClock.now + timeout

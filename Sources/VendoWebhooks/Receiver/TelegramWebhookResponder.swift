@@ -1,4 +1,5 @@
 import Foundation
+import Vendo
 import VendoHTTPServer
 
 /// The direct Telegram path: Telegram calls the deployment itself, with the
@@ -16,9 +17,9 @@ import VendoHTTPServer
 /// registering handlers.
 public struct TelegramWebhookResponder: HTTPResponder {
     /// The header Telegram sends the secret token in.
-    public static let secretTokenHeader = "X-Telegram-Bot-Api-Secret-Token"
+    public static let secretTokenHeader = WebhooksAPI.telegramSecretTokenHeader
 
-    private let secretToken: [UInt8]
+    private let secretToken: String
     private let receiver: WebhookReceiver
 
     init(secretToken: String, receiver: WebhookReceiver) throws(WebhookConfigurationError) {
@@ -27,7 +28,7 @@ public struct TelegramWebhookResponder: HTTPResponder {
             throw WebhookConfigurationError(
                 "the Telegram secret token is empty: set TELEGRAM_SIGNING_SECRET (Vendo sets it on Telegram deployments) or pass the token")
         }
-        self.secretToken = Array(trimmed.utf8)
+        self.secretToken = trimmed
         self.receiver = receiver
     }
 
@@ -37,11 +38,11 @@ public struct TelegramWebhookResponder: HTTPResponder {
             receiver.metrics.record(.methodNotAllowed)
             return ReceiverResponses.methodNotAllowed()
         }
-        guard let sent = request.headers[Self.secretTokenHeader] else {
-            return unauthorized("the \(Self.secretTokenHeader) header is missing")
-        }
-        guard constantTimeEquals(Array(sent.trimmingCharacters(in: .whitespaces).utf8), secretToken) else {
-            return unauthorized("the \(Self.secretTokenHeader) header does not match the configured secret token")
+        do {
+            // The SDK's check: constant time, and a missing, empty or repeated header is refused.
+            try WebhooksAPI.verifyTelegramSecretToken(headers: request.headers, secret: secretToken, env: [:])
+        } catch let error as VendoError {
+            return unauthorized(error.message)
         }
         guard let body = try await receiver.collectBody(request) else {
             return ReceiverResponses.payloadTooLarge(limit: receiver.configuration.maxBodySize)

@@ -77,6 +77,10 @@ public struct WebhookReceiver: HTTPResponder {
         webhooks: WebhooksAPI, maxAgeSeconds: Int = 300, configuration: Configuration = Configuration(),
         metrics: WebhookMetrics? = nil, logger: Logger = Logger(label: "vendo.webhooks")
     ) throws {
+        guard webhooks.isConfigured else {
+            throw WebhookConfigurationError(
+                "the WebhooksAPI has no secret: create it with a secret or set VENDO_WEBHOOK_SECRET")
+        }
         try self.init(
             check: SignatureCheck(webhooks: webhooks), maxAgeSeconds: maxAgeSeconds, configuration: configuration,
             metrics: metrics, logger: logger)

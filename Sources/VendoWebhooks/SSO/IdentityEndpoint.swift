@@ -22,7 +22,7 @@ public struct IdentityEndpoint: HTTPResponder {
                 extraHeaders: headers)
         }
         guard request.vendoIdentity != nil else { return .json(Array("{}".utf8)) }
-        let fields = SSO.identityResponse(headers: SSOMiddleware.identityHeaders(of: request.headers))
+        let fields = SSO.identityResponse(headers: request.headers)
         return .json(JSONText.object(fields.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }))
     }
 }

@@ -52,7 +52,8 @@ public struct SSOMiddleware: HTTPMiddleware {
     public func handle(_ request: HTTPRequest, next: any HTTPResponder) async throws -> HTTPResponse {
         var request = request
         if trustsProxy {
-            if let identity = SSO.identity(fromHeaders: Self.identityHeaders(of: request.headers)) {
+            // The SDK reads the header list itself, so a repeated identity header counts as none.
+            if let identity = SSO.identity(fromHeaders: request.headers) {
                 request.userInfo[VendoIdentityKey.self] = identity
             }
         } else {
@@ -63,15 +64,6 @@ public struct SSOMiddleware: HTTPMiddleware {
             return IdentityResponses.identityNotPresent()
         }
         return try await next.respond(to: request)
-    }
-
-    /// The identity headers of a request as the SDK's dictionary API takes them.
-    static func identityHeaders(of headers: HTTPHeaders) -> [String: String] {
-        var result: [String: String] = [:]
-        for name in identityHeaderNames {
-            if let value = headers[name] { result[name] = value }
-        }
-        return result
     }
 }
 
@@ -98,7 +90,7 @@ extension HTTPRequest {
     /// header removed, so this throws `VendoError.identityNotPresent`, as it does
     /// when the proxy sent no token. Throws `vendoOnlyFeature` in OSS mode.
     public func vendoClient(base: Vendo) throws -> Vendo {
-        try base.forRequest(headers: SSOMiddleware.identityHeaders(of: headers))
+        try base.forRequest(headers: headers)
     }
 }
 
