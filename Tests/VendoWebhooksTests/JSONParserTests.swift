@@ -108,4 +108,22 @@ import Vendo
             #expect(try JSONParser.parse(out) == .string(text))
         }
     }
+
+    @Test func specialBytesAreFoundAtEveryOffsetOfTheFastScan() throws {
+        for offset in 0..<24 {
+            let lead = String(repeating: "a", count: offset)
+            // An escaped quote ends nothing; the value decodes exactly.
+            let escaped = try JSONParser.parse(Array("\"\(lead)\\\"\(lead)\"".utf8))
+            #expect(escaped == .string(lead + "\"" + lead), "offset \(offset)")
+            // The closing quote is found where it is.
+            #expect(try JSONParser.parse(Array("[\"\(lead)\",1]".utf8)) == [.string(lead), 1], "offset \(offset)")
+            // Control characters and invalid UTF-8 are caught wherever they sit.
+            #expect(throws: JSONParser.SyntaxError.self) { try JSONParser.parse(Array("\"\(lead)".utf8) + [0x01] + Array("bbbbbbbbb\"".utf8)) }
+            #expect(throws: JSONParser.SyntaxError.self) { try JSONParser.parse(Array("\"\(lead)".utf8) + [0xFF] + Array("bbbbbbbbb\"".utf8)) }
+            #expect(throws: JSONParser.SyntaxError.self) { try JSONParser.parse(Array("\"\(lead)".utf8) + [0x7F - 0x60] + Array("\"".utf8)) }
+            // Multi-byte text and DEL pass.
+            #expect(try JSONParser.parse(Array("\"\(lead)é\u{7F}~ \"".utf8)) == .string(lead + "é\u{7F}~ "), "offset \(offset)")
+        }
+    }
 }
+

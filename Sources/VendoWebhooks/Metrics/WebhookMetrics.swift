@@ -37,8 +37,19 @@ public final class WebhookMetrics: Sendable {
         var latencySum = 0.0
     }
 
-    private static let outcomeIndex: [WebhookOutcome: Int] = Dictionary(
-        uniqueKeysWithValues: WebhookOutcome.allCases.enumerated().map { ($0.element, $0.offset) })
+    @inline(__always)
+    private static func index(of outcome: WebhookOutcome) -> Int {
+        switch outcome {
+        case .ok: 0
+        case .duplicate: 1
+        case .invalid: 2
+        case .tooLarge: 3
+        case .handlerFailed: 4
+        case .handlerTimeout: 5
+        case .unauthorized: 6
+        case .methodNotAllowed: 7
+        }
+    }
 
     private let state = Locked(State())
 
@@ -47,7 +58,7 @@ public final class WebhookMetrics: Sendable {
 
     /// Counts one request that ended with `outcome`.
     public func record(_ outcome: WebhookOutcome) {
-        let index = Self.outcomeIndex[outcome]!
+        let index = Self.index(of: outcome)
         state.withLock { $0.outcomes[index] += 1 }
     }
 
@@ -64,7 +75,7 @@ public final class WebhookMetrics: Sendable {
 
     /// How many requests ended with `outcome` so far.
     public func count(_ outcome: WebhookOutcome) -> Int {
-        let index = Self.outcomeIndex[outcome]!
+        let index = Self.index(of: outcome)
         return state.withLock { $0.outcomes[index] }
     }
 

@@ -91,8 +91,8 @@ public final class DedupeWindow: Sendable {
         enum Step { case run, duplicate, wait }
         while true {
             let time = now()
+            // Expired keys are dropped in finish(); here an expired entry simply does not count.
             let step = state.withLock { state -> Step in
-                state.forgetExpired(now: time, capacity: capacity)
                 if let entry = state.remembered[key], entry.expiresAt > time { return .duplicate }
                 if state.inFlight[key] != nil { return .wait }
                 state.inFlight[key] = []

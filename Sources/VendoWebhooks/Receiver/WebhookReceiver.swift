@@ -245,28 +245,64 @@ public struct WebhookReceiver: HTTPResponder {
     /// The header fields handed to handlers (never the signature).
     static let forwardedHeaderNames = ["Vendo-Timestamp", "X-Vendo-Provider", "X-Vendo-Connection-Id", "Content-Type", "User-Agent"]
 
-    static func makeDelivery(top: JSONParser.TopLevel, body: [UInt8], headers: HTTPHeaders) -> WebhookDelivery {
-        var kept = HTTPHeaders()
-        for name in forwardedHeaderNames {
-            if let value = headers[name] { kept.add(name: name, value: value) }
+    /// What one pass over the request headers finds.
+    private struct HeaderScan {
+        var kept: [(name: String, value: String)] = []
+        var provider: String?
+        var connectionID: String?
+        var signature: String?
+    }
+
+    /// One pass over the headers instead of a case-insensitive lookup per name.
+    private static func scanHeaders(_ headers: HTTPHeaders) -> HeaderScan {
+        var scan = HeaderScan()
+        scan.kept.reserveCapacity(forwardedHeaderNames.count)
+        for field in headers {
+            var name = field.name
+            let kind: Int? = name.withUTF8 { bytes in
+                switch bytes.count {
+                case 15 where asciiEqualsIgnoringCase(bytes, "Vendo-Timestamp"): return 0
+                case 16 where asciiEqualsIgnoringCase(bytes, "X-Vendo-Provider"): return 1
+                case 21 where asciiEqualsIgnoringCase(bytes, "X-Vendo-Connection-Id"): return 2
+                case 12 where asciiEqualsIgnoringCase(bytes, "Content-Type"): return 3
+                case 10 where asciiEqualsIgnoringCase(bytes, "User-Agent"): return 4
+                case 15 where asciiEqualsIgnoringCase(bytes, "Vendo-Signature"): return 5
+                default: return nil
+                }
+            }
+            switch kind {
+            case 5: if scan.signature == nil { scan.signature = field.value }
+            case let index?:
+                // Keep the first of each (the SDK already refused repeated signature headers).
+                let canonical = forwardedHeaderNames[index]
+                guard !scan.kept.contains(where: { $0.name == canonical }) else { continue }
+                scan.kept.append((canonical, field.value))
+                if index == 1 { scan.provider = normalizedProvider(field.value) }
+                if index == 2 { scan.connectionID = trimmedNonEmpty(field.value) }
+            case nil: continue
+            }
         }
-        let provider = headers["X-Vendo-Provider"].flatMap(normalizedProvider)
-        let connectionID = headers["X-Vendo-Connection-Id"].flatMap(trimmedNonEmpty)
+        return scan
+    }
+
+    static func makeDelivery(top: JSONParser.TopLevel, body: [UInt8], headers: HTTPHeaders) -> WebhookDelivery {
+        let scan = scanHeaders(headers)
+        let kept = HTTPHeaders(scan.kept)
         if top.isObject, let id = top.id, !id.isEmpty, let type = top.type, !type.isEmpty {
             return WebhookDelivery(
-                id: id, type: type, occurredAt: top.occurredAt ?? "", rawBody: body, provider: provider,
-                connectionID: connectionID, dedupeKey: id, isEnvelope: true, source: .vendo, headers: kept)
+                id: id, type: type, occurredAt: top.occurredAt ?? "", rawBody: body, provider: scan.provider,
+                connectionID: scan.connectionID, dedupeKey: id, isEnvelope: true, source: .vendo, headers: kept)
         }
-        let name = provider ?? "unknown"
+        let name = scan.provider ?? "unknown"
         let key: String
         if name == "telegram", let updateID = top.updateID {
-            key = "telegram:\(connectionID ?? ""):\(updateID)"
+            key = "telegram:\(scan.connectionID ?? ""):\(updateID)"
         } else {
-            let signature = (headers["Vendo-Signature"] ?? "").trimmingCharacters(in: .whitespaces).lowercased()
+            let signature = (scan.signature ?? "").trimmingCharacters(in: .whitespaces).lowercased()
             key = "\(name):sig:\(signature)"
         }
         return WebhookDelivery(
-            id: key, type: "provider.\(name)", rawBody: body, provider: provider, connectionID: connectionID,
+            id: key, type: "provider.\(name)", rawBody: body, provider: scan.provider, connectionID: scan.connectionID,
             dedupeKey: key, isEnvelope: false, source: .vendo, headers: kept)
     }
 
@@ -288,4 +324,20 @@ public enum DispatchResult: Sendable {
     case duplicate
     /// These handler runs failed; the key is not remembered.
     case failed([WebhookHandlerFailure])
+}
+
+/// Whether `bytes` spell `expected` (ASCII), ignoring letter case.
+@inline(__always)
+func asciiEqualsIgnoringCase(_ bytes: UnsafeBufferPointer<UInt8>, _ expected: StaticString) -> Bool {
+    guard bytes.count == expected.utf8CodeUnitCount else { return false }
+    return expected.withUTF8Buffer { expected in
+        for offset in 0..<expected.count {
+            let a = bytes[offset]
+            let b = expected[offset]
+            guard a == b || (a | 0x20 == b | 0x20 && (b | 0x20) >= UInt8(ascii: "a") && (b | 0x20) <= UInt8(ascii: "z")) else {
+                return false
+            }
+        }
+        return true
+    }
 }

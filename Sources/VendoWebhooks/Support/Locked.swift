@@ -1,22 +1,23 @@
-import Foundation
+import Synchronization
 
-/// A value guarded by a lock.
+/// A value guarded by a mutex.
 ///
-/// The receiver's hot path touches shared state (dedupe memory, metrics) a few
-/// times per delivery; an uncontended mutex costs tens of nanoseconds, an actor
-/// hop costs a suspension. `Synchronization.Mutex` would do the same job but is
-/// not available on the package's minimum macOS, so this wraps `NSLock`.
-final class Locked<State>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var state: State
+/// The receiver's hot path touches shared state (dedupe memory, metrics,
+/// lazily parsed bodies) a few times per delivery; an uncontended mutex costs
+/// tens of nanoseconds, an actor hop a suspension. `Mutex` is stored inline,
+/// so a `Locked` is one allocation (an `NSLock` would add a second object and
+/// a `pthread_mutex_init` per instance).
+final class Locked<State: Sendable>: Sendable {
+    private let mutex: Mutex<State>
 
-    init(_ state: State) { self.state = state }
+    init(_ state: State) { self.mutex = Mutex(state) }
 
     /// Runs `body` with exclusive access to the state. Keep `body` short and never suspend in it.
     @inline(__always)
-    func withLock<R>(_ body: (inout State) throws -> R) rethrows -> R {
-        lock.lock()
-        defer { lock.unlock() }
-        return try body(&state)
+    func withLock<R>(_ body: (inout State) -> R) -> R {
+        // `body` runs synchronously under the lock; its result is handed back as is.
+        nonisolated(unsafe) var result: R?
+        mutex.withLock { value in result = body(&value) }
+        return result!
     }
 }
