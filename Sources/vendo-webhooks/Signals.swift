@@ -36,6 +36,27 @@ final class ShutdownSignals: @unchecked Sendable {
                 sources.append(source)
             }
         }
+        // On Linux, libdispatch installs its own handler for a signal source
+        // asynchronously, on its manager thread, some time after resume().
+        // A signal arriving before that meets SIG_IGN and is lost (seen here as
+        // a SIGTERM sent right after the `listening on` line being ignored), so
+        // wait until the disposition shows the handler is in place.
+        for number in signals { Self.waitUntilHandled(number) }
+    }
+
+    /// Waits (at most about a second) until `number` no longer has the SIG_IGN disposition.
+    private static func waitUntilHandled(_ number: Int32) {
+        for _ in 0..<1000 {
+            var current = sigaction()
+            sigaction(number, nil, &current)
+            #if canImport(Glibc)
+            let handler = unsafeBitCast(current.__sigaction_handler.sa_handler, to: Int.self)
+            #else
+            let handler = unsafeBitCast(current.__sigaction_u.__sa_handler, to: Int.self)
+            #endif
+            if handler != unsafeBitCast(SIG_IGN, to: Int.self) { return }
+            usleep(1000)
+        }
     }
 
     /// The conventional name of a signal number, for log lines.
