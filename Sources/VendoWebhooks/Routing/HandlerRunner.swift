@@ -3,22 +3,30 @@ import Foundation
 /// Runs the handlers that match a delivery: all at once, each in its own task
 /// under its own deadline, and reports the ones that failed.
 ///
-/// A handler that ignores cancellation cannot hold the response hostage: the
-/// receiver stops waiting at the deadline (the handler's task is cancelled
-/// and left to finish on its own). That is why handlers run in unstructured
-/// tasks raced against a shared watchdog rather than in a task group, which
-/// would wait for every child before returning.
+/// A handler that suspends and then ignores cancellation cannot hold the
+/// response hostage: the receiver stops waiting at the deadline (the
+/// handler's task is cancelled and left to finish on its own). That is why
+/// handlers run in unstructured tasks raced against a shared watchdog rather
+/// than in a task group, which would wait for every child before returning.
+/// (A handler that blocks its thread without ever suspending cannot be
+/// preempted by anything in Swift concurrency; it also starves the pool, so
+/// blocking work belongs in `ExecHandler` or on a thread of its own.)
 enum HandlerRunner {
     static func run(
         _ delivery: WebhookDelivery, registry: HandlerRegistry, defaultTimeout: Duration,
         metrics: WebhookMetrics, watchdog: DeadlineWatchdog = .shared
     ) async -> [WebhookHandlerFailure] {
-        var pending: [(registration: HandlerRegistration, result: OneShot<HandlerResult>, timeout: Duration, watch: UInt64)] = []
+        var pending: [(registration: HandlerRegistration, result: OneShot<HandlerResult>, timeout: Duration, watch: UInt64?)] = []
         for registration in registry.registrations where registration.pattern.matches(delivery.type) {
             let timeout = registration.timeout ?? defaultTimeout
             let result = OneShot<HandlerResult>()
             let body = registration.body
-            let task = Task {
+            // `Task.immediate` runs the handler on this thread until it first
+            // suspends: an in-process handler that does not suspend finishes
+            // right here, with no scheduling hop and no watchdog entry. One
+            // that suspends (I/O, a child process) goes on as its own task,
+            // raced against the deadline below.
+            let task = Task.immediate {
                 let started = ContinuousClock.now
                 let outcome: HandlerResult
                 do {
@@ -30,15 +38,18 @@ enum HandlerRunner {
                 metrics.observeHandler(seconds: (ContinuousClock.now - started).seconds)
                 result.fulfill(outcome)
             }
-            let watch = watchdog.schedule(after: timeout) {
-                if result.fulfill(.timedOut) { task.cancel() }
+            var watch: UInt64?
+            if !result.isFulfilled {
+                watch = watchdog.schedule(after: timeout) {
+                    if result.fulfill(.timedOut) { task.cancel() }
+                }
             }
             pending.append((registration, result, timeout, watch))
         }
         var failures: [WebhookHandlerFailure] = []
         for entry in pending {
             let outcome = await entry.result.value()
-            watchdog.cancel(entry.watch)
+            if let watch = entry.watch { watchdog.cancel(watch) }
             switch outcome {
             case .succeeded: break
             case .threw(let error):
@@ -79,6 +90,9 @@ final class OneShot<Value: Sendable>: Sendable {
         for waiter in waiters { waiter.resume(returning: value) }
         return true
     }
+
+    /// Whether the value is set.
+    var isFulfilled: Bool { state.withLock { $0.value != nil } }
 
     /// The value, once set.
     func value() async -> Value {
