@@ -129,6 +129,11 @@ public struct WebhookReceiver: HTTPResponder {
         registry.add(.any, name: name, timeout: timeout, body)
     }
 
+    /// Runs `handler` for every delivery (the pattern `*`).
+    public mutating func onAny(name: String? = nil, timeout: Duration? = nil, handler: any WebhookHandler) {
+        registry.add(.any, name: name, timeout: timeout) { try await handler.handle($0) }
+    }
+
     /// Tells `observer` about each failed handler run, with its delivery, before
     /// the 503 is sent. Keep it quick: the response waits for it.
     public mutating func onError(_ observer: @escaping @Sendable (WebhookDelivery, WebhookHandlerFailure) async -> Void) {
