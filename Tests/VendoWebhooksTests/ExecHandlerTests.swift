@@ -145,6 +145,32 @@ import Testing
         #expect(line.contains("exec.stderr=ERRO "))
     }
 
+    @Test func throughTheReceiverSuccessFailureAndTheReceiversTimeout() async throws {
+        let dir = try tempDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var receiver = Fixture.receiver()
+        receiver.on("ok.*", handler: try ExecHandler(.shell(#"cat > "$OUT/$VENDO_EVENT_ID""#), configuration: .init(environment: ["OUT": dir.path])))
+        receiver.on("fail.*", handler: try ExecHandler(.shell("exit 4")))
+        // The receiver's deadline (300 ms) comes long before the command's own (30 s):
+        // cancellation must still kill it.
+        receiver.on(
+            "slow.*", timeout: .milliseconds(300),
+            handler: try ExecHandler(.shell(#"echo $$ > "$OUT/slow.pid"; exec sleep 30"#), configuration: .init(environment: ["OUT": dir.path])))
+        let body = Fixture.envelope(id: "evt_exec", type: "ok.go")
+        #expect(try await receiver.respond(to: Fixture.post(body)).status == .ok)
+        #expect(try Data(contentsOf: dir.appendingPathComponent("evt_exec")) == Data(body))
+        #expect(try await receiver.respond(to: Fixture.post(Fixture.envelope(type: "fail.go"))).status == .serviceUnavailable)
+        let started = ContinuousClock.now
+        #expect(try await receiver.respond(to: Fixture.post(Fixture.envelope(type: "slow.go"))).status == .serviceUnavailable)
+        #expect(ContinuousClock.now - started < .seconds(15))
+        let pidFile = dir.appendingPathComponent("slow.pid")
+        // On a very loaded machine the shell may be killed before it wrote its pid: then nothing leaked.
+        if await waitUntil(timeout: .seconds(5), { (try? String(contentsOf: pidFile, encoding: .utf8))?.hasSuffix("\n") == true }) {
+            let pid = try #require(Int32(String(contentsOf: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
+            #expect(await waitUntil { !processExists(pid) }, "the command outlived the receiver's timeout")
+        }
+    }
+
     @Test func badCommandsAreRefusedAtConstruction() {
         #expect(throws: WebhookConfigurationError.self) { try ExecHandler(.shell("  ")) }
         #expect(throws: WebhookConfigurationError.self) { try ExecHandler(.argv([])) }
