@@ -86,9 +86,10 @@ import Testing
         // The shell starts `sleep 30` in the background and waits: both must die.
         let handler = try ExecHandler(
             .shell(#"sleep 30 & echo $! > "$OUT/child"; echo $$ > "$OUT/shell"; wait"#),
-            configuration: .init(timeout: .milliseconds(300), killGracePeriod: .milliseconds(500), environment: ["OUT": dir.path]))
+            // Long enough for a loaded machine to start the shell and write the pids.
+            configuration: .init(timeout: .seconds(2), killGracePeriod: .milliseconds(500), environment: ["OUT": dir.path]))
         let started = ContinuousClock.now
-        await #expect(throws: ExecHandlerError.timedOut(after: .milliseconds(300))) {
+        await #expect(throws: ExecHandlerError.timedOut(after: .seconds(2))) {
             try await handler.handle(delivery())
         }
         #expect(ContinuousClock.now - started < .seconds(15))
@@ -103,7 +104,7 @@ import Testing
         defer { try? FileManager.default.removeItem(at: dir) }
         let handler = try ExecHandler(
             .shell(#"trap '' TERM; echo $$ > "$OUT/pid"; while :; do sleep 1; done"#),
-            configuration: .init(timeout: .milliseconds(200), killGracePeriod: .milliseconds(300), environment: ["OUT": dir.path]))
+            configuration: .init(timeout: .seconds(2), killGracePeriod: .milliseconds(300), environment: ["OUT": dir.path]))
         await #expect(throws: ExecHandlerError.self) { try await handler.handle(delivery()) }
         let pid = try #require(Int32(String(contentsOf: dir.appendingPathComponent("pid"), encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
         #expect(await waitUntil { !processExists(pid) })

@@ -207,13 +207,9 @@ public struct WebhookReceiver: HTTPResponder {
 
     /// The body, or `nil` when it is over the limit (already counted and logged).
     func collectBody(_ request: HTTPRequest) async throws -> [UInt8]? {
-        let limit = configuration.maxBodySize
-        if let declared = request.headers["Content-Length"], let length = Int(declared), length > limit {
-            recordTooLarge()
-            return nil
-        }
         do {
-            return try await request.body.collect(upTo: limit)
+            // Refuses a declared Content-Length over the limit before reading anything.
+            return try await request.body.collect(upTo: configuration.maxBodySize)
         } catch let error as HTTPError where error.status == .payloadTooLarge {
             recordTooLarge()
             return nil
