@@ -67,7 +67,7 @@ struct EndToEndLifecycleTests {
         try await eventually("the server to log the signal") { server.child.stderr.text.contains("SIGTERM") }
         #expect(server.child.status == nil, "still running while a delivery is in flight")
 
-        FileManager.default.createFile(atPath: recorder.file("release").path, contents: nil)
+        _ = FileManager.default.createFile(atPath: recorder.file("release").path, contents: nil)
         let response = try await delivery.value
         #expect(response.status == 200)
         #expect(response.json == ["ok": true, "id": "evt_inflight"])
