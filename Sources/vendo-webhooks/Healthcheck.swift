@@ -28,7 +28,7 @@ struct Healthcheck: AsyncParsableCommand {
             guard let timeout = Units.duration(timeout), timeout > .zero else {
                 throw CLIError("--timeout \(self.timeout) is not a positive duration such as 3s or 500ms")
             }
-            let target = url ?? env["VENDO_WEBHOOKS_HEALTHCHECK_URL"] ?? Self.defaultURL(env: env)
+            let target = try url ?? env["VENDO_WEBHOOKS_HEALTHCHECK_URL"] ?? Self.defaultURL(env: env)
             do {
                 let response = try PlainHTTPClient.exchange(method: "GET", url: target, timeout: timeout)
                 guard (200..<300).contains(response.status) else {
@@ -43,9 +43,23 @@ struct Healthcheck: AsyncParsableCommand {
         }
     }
 
-    static func defaultURL(env: Environment) -> String {
-        let port = env["PORT"].flatMap(Int.init) ?? 8080
-        var path = env["VENDO_WEBHOOKS_HEALTH_PATH"] ?? "/healthz"
+    /// `serve`'s health URL on this machine, from the same PORT and VENDO_WEBHOOKS_HEALTH_PATH.
+    static func defaultURL(env: Environment) throws -> String {
+        try LocalURL.make(env: env, pathVariable: "VENDO_WEBHOOKS_HEALTH_PATH", defaultPath: "/healthz")
+    }
+}
+
+/// URLs of a `serve` running on this machine, configured by the same variables.
+enum LocalURL {
+    static func make(env: Environment, pathVariable: String, defaultPath: String) throws -> String {
+        var port = 8080
+        if let text = env["PORT"] {
+            guard let value = Int(text), (1...65535).contains(value) else {
+                throw CLIError("PORT '\(text)' is not a port number; pass --url instead")
+            }
+            port = value
+        }
+        var path = env[pathVariable] ?? defaultPath
         if !path.hasPrefix("/") { path = "/" + path }
         return "http://127.0.0.1:\(port)\(path)"
     }

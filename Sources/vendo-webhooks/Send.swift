@@ -65,7 +65,7 @@ struct Send: AsyncParsableCommand {
                 headers.append((String(line[..<colon]).trimmingCharacters(in: .whitespaces),
                                 String(line[line.index(after: colon)...]).trimmingCharacters(in: .whitespaces)))
             }
-            let target = url ?? env["VENDO_WEBHOOKS_URL"] ?? Self.defaultURL(env: env)
+            let target = try url ?? env["VENDO_WEBHOOKS_URL"] ?? Self.defaultURL(env: env)
             if verbose {
                 Output.error("POST \(target)")
                 for (name, value) in headers { Output.error("\(name): \(value)") }
@@ -135,10 +135,8 @@ struct Send: AsyncParsableCommand {
         return "evt_" + (0..<12).map { _ in String(UInt8.random(in: .min ... .max, using: &generator), radix: 16).leftPadded(to: 2) }.joined()
     }
 
-    static func defaultURL(env: Environment) -> String {
-        let port = env["PORT"].flatMap(Int.init) ?? 8080
-        var path = env["VENDO_WEBHOOKS_PATH"] ?? "/webhooks/vendo"
-        if !path.hasPrefix("/") { path = "/" + path }
-        return "http://127.0.0.1:\(port)\(path)"
+    /// `serve`'s webhook URL on this machine, from the same PORT and VENDO_WEBHOOKS_PATH.
+    static func defaultURL(env: Environment) throws -> String {
+        try LocalURL.make(env: env, pathVariable: "VENDO_WEBHOOKS_PATH", defaultPath: "/webhooks/vendo")
     }
 }

@@ -45,7 +45,7 @@ struct Sign: AsyncParsableCommand {
             case .json:
                 Output.out(JSONOutput.pretty(.object(Dictionary(uniqueKeysWithValues: headers.map { ($0.0, .string($0.1)) }))))
             case .curl:
-                let target = url ?? Send.defaultURL(env: env)
+                let target = try url ?? Send.defaultURL(env: env)
                 var parts = ["curl", "-sS", "-X", "POST", ShellQuote.quote(target), "-H", ShellQuote.quote("Content-Type: application/json")]
                 for (name, value) in headers { parts += ["-H", ShellQuote.quote("\(name): \(value)")] }
                 if let bodyFile, bodyFile != "-" {

@@ -91,4 +91,24 @@ struct EndToEndSendTests {
         #expect(recorder.runs.first?.contains("telegram") == true, "\(recorder.runs)")
         #expect(try await server.stop() == 0)
     }
+
+    @Test func sendFindsTheLocalServerThroughTheSameVariables() async throws {
+        let recorder = try ExecRecorder()
+        defer { recorder.remove() }
+        let server = try await RunningServer(["--exec", recorder.script.path, "--webhook-path", "/in"],
+                                             environment: ["VENDO_WEBHOOK_SECRET": secret])
+        let viaPort = try await runCLI(["send"], environment: [
+            "VENDO_WEBHOOK_SECRET": secret, "PORT": String(server.port), "VENDO_WEBHOOKS_PATH": "/in",
+        ])
+        #expect(viaPort.status == 0, "\(viaPort.stdout) \(viaPort.stderr)")
+        let viaURL = try await runCLI(["send", "--type", "via.url"], environment: [
+            "VENDO_WEBHOOK_SECRET": secret, "VENDO_WEBHOOKS_URL": "http://127.0.0.1:\(server.port)/in",
+        ])
+        #expect(viaURL.status == 0, "\(viaURL.stdout) \(viaURL.stderr)")
+        #expect(recorder.runs.map { $0.split(separator: " ")[1] } == ["test.ping", "via.url"])
+        let badPort = try await runCLI(["send", "--secret", secret], environment: ["PORT": "http"])
+        #expect(badPort.status == 64)
+        #expect(badPort.stderr.contains("PORT 'http' is not a port number"), "\(badPort.stderr)")
+        #expect(try await server.stop() == 0)
+    }
 }
