@@ -53,10 +53,12 @@ final class SleepRecorder: @unchecked Sendable {
 
     var sleeps: [TimeInterval] { lock.withLock { recorded } }
 
+    func record(_ seconds: TimeInterval) { lock.withLock { recorded.append(seconds) } }
+
     func policy(maxAttempts: Int = 3, random: Double = 0) -> RetryPolicy {
         RetryPolicy(
             maxAttempts: maxAttempts,
-            sleep: { [self] seconds in lock.withLock { recorded.append(seconds) } },
+            sleep: { [self] seconds in record(seconds) },
             random: { random })
     }
 }

@@ -3,7 +3,7 @@ import Foundation
 /// The connections of the deployment, or of the user on a user-scoped client (`vendo.connections`).
 public struct ConnectionsAPI: Sendable {
     let context: ClientContext
-    private let flight = SingleFlight<[Connection]>()
+    let flight = SingleFlight<[Connection]>()
 
     init(context: ClientContext) {
         self.context = context

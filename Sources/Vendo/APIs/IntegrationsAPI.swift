@@ -22,13 +22,8 @@ public struct IntegrationsAPI: Sendable {
     public func get(slug: String) async throws -> Integration? {
         let slug = try Vendo.validSlug(slug, in: "integrations.get(slug:)")
         let url = URLEncoding.url(context.baseURL, segments: ["api", "integrations", URLEncoding.pathSegment(slug)])
-        let client = HTTPClient(context: context)
-        let response: TransportResponse
-        do {
-            response = try await client.send("GET", url, service: .platform)
-        } catch let error as VendoError where Self.isNotFound(error) {
-            return nil
-        }
+        let response = try await HTTPClient(context: context).send("GET", url, service: .platform, passThrough: [404])
+        if response.status == 404 { return nil }
         let body = try HTTPClient.decodeJSON(response, url: url)
         let object = body["integration"]?.objectValue ?? body.objectValue
         return object.map(Integration.init(jsonObject:))
@@ -38,11 +33,5 @@ public struct IntegrationsAPI: Sendable {
     /// catalogue; `[]` for a slug outside it. No network.
     public func envVars(for slug: String) -> [String] {
         BYOK.allEnvVars(for: slug)
-    }
-
-    /// A 404 the mapping kept as a generic error (any code but the specific ones).
-    private static func isNotFound(_ error: VendoError) -> Bool {
-        if case .other(_, _, let status) = error, status == 404 { return true }
-        return false
     }
 }

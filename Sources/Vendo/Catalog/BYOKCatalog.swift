@@ -20,8 +20,8 @@ struct BYOKCatalog: Sendable {
     static let resourceBundleName = "vendo-swift_Vendo"
 
     /// Reads the bundled resource, else falls back to ``compiledIn``.
-    static func load() -> BYOKCatalog {
-        if let url = resourceURL(), let entries = try? decode(contentsOf: url) {
+    static func load(searching directories: [URL] = searchDirectories()) -> BYOKCatalog {
+        if let url = resourceURL(searching: directories), let entries = try? decode(contentsOf: url) {
             return BYOKCatalog(entries: entries, source: .resource(url))
         }
         return BYOKCatalog(entries: compiledIn, source: .compiledIn)
@@ -32,18 +32,12 @@ struct BYOKCatalog: Sendable {
     /// copied into an image without its `.resources` folder), and a missing
     /// catalogue must degrade to the compiled-in copy, never crash. The places
     /// probed are the ones the accessor itself looks in first.
-    static func resourceURL() -> URL? {
-        let fileManager = FileManager.default
-        var directories: [URL] = [Bundle.main.bundleURL]
-        if let resources = Bundle.main.resourceURL { directories.append(resources) }
-        if let executable = Bundle.main.executableURL {
-            directories.append(executable.deletingLastPathComponent())
-        }
+    static func resourceURL(searching directories: [URL] = searchDirectories()) -> URL? {
         for directory in directories {
             // `.resources` on Linux and Windows, `.bundle` on Apple platforms.
             for suffix in [".resources", ".bundle"] {
                 let bundleURL = directory.appendingPathComponent(resourceBundleName + suffix)
-                guard fileManager.fileExists(atPath: bundleURL.path),
+                guard FileManager.default.fileExists(atPath: bundleURL.path),
                     let bundle = Bundle(url: bundleURL),
                     let url = bundle.url(forResource: "byok", withExtension: "json")
                 else { continue }
@@ -51,6 +45,16 @@ struct BYOKCatalog: Sendable {
             }
         }
         return nil
+    }
+
+    /// The main bundle's directories, where SwiftPM puts resource bundles next to the binary.
+    static func searchDirectories() -> [URL] {
+        var directories: [URL] = [Bundle.main.bundleURL]
+        if let resources = Bundle.main.resourceURL { directories.append(resources) }
+        if let executable = Bundle.main.executableURL {
+            directories.append(executable.deletingLastPathComponent())
+        }
+        return directories
     }
 
     /// The on-disk shape: `{"version": 1, "integrations": {slug: {"env_vars": [...], "oauth": bool}}}`.

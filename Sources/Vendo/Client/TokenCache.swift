@@ -15,9 +15,30 @@ struct FetchedToken: Sendable, Equatable {
 /// token is kept until `expires_at − 60 s`, or 50 minutes when the service
 /// gives no expiry. Concurrent lookups of a missing key share one fetch
 /// (single flight); a failed fetch is not cached.
+///
+/// The cache holds at most ``capacity`` tokens (default
+/// ``defaultCapacity``): a server that scopes a client per user would
+/// otherwise keep every user's tokens forever. Past the limit, expired
+/// tokens go first, then those closest to expiry, down to 90 % of the limit.
 actor TokenCache {
     /// The cache every client uses.
     static let shared = TokenCache()
+
+    /// How many tokens the shared cache keeps unless told otherwise.
+    static let defaultCapacity = 10_000
+
+    /// The most tokens kept (at least 1).
+    private(set) var capacity: Int
+
+    init(capacity: Int = TokenCache.defaultCapacity) {
+        self.capacity = max(1, capacity)
+    }
+
+    /// Changes the limit, evicting at once if the cache is over it.
+    func setCapacity(_ capacity: Int, now: Date) {
+        self.capacity = max(1, capacity)
+        evictIfNeeded(now: now)
+    }
 
     /// Margin before `expires_at` at which a token counts as expired.
     static let expiryMargin: TimeInterval = 60
@@ -86,9 +107,20 @@ actor TokenCache {
             ?? now.addingTimeInterval(Self.defaultLifetime)
         if validUntil > now {
             entries[key] = Entry(token: fetched.token, validUntil: validUntil)
+            evictIfNeeded(now: now)
         } else {
             entries[key] = nil
         }
+    }
+
+    private func evictIfNeeded(now: Date) {
+        guard entries.count > capacity else { return }
+        entries = entries.filter { $0.value.validUntil > now }
+        guard entries.count > capacity else { return }
+        // Evict to 90 % so a full cache does not sort on every insert.
+        let keep = max(1, capacity - capacity / 10)
+        let ordered = entries.sorted { $0.value.validUntil > $1.value.validUntil }
+        entries = Dictionary(uniqueKeysWithValues: ordered.prefix(keep).map { ($0.key, $0.value) })
     }
 
     /// Drops the token, and detaches any fetch in flight so its result is not kept.

@@ -49,6 +49,20 @@ extension Vendo {
         try shared.connectURL(slug: slug, returnTo: returnTo, state: state)
     }
 
+    /// Limits how many tokens the process-wide cache keeps (default 10 000; at least 1).
+    ///
+    /// Past the limit, expired tokens are dropped first, then those closest to
+    /// expiry, down to 90 % of the limit. Raise it for a server that scopes a
+    /// client per user (``forUser(jwt:)``) and serves many users at once.
+    public static func setTokenCacheCapacity(_ capacity: Int) async {
+        await TokenCache.shared.setCapacity(capacity, now: Date())
+    }
+
+    /// How many tokens the process-wide cache keeps at most.
+    public static var tokenCacheCapacity: Int {
+        get async { await TokenCache.shared.capacity }
+    }
+
     /// Whether `env` holds an API key (`VENDO_API_KEY` set, not blank, not `"byok"`). No I/O, never throws.
     public static func isVendoMode(env: [String: String] = ProcessInfo.processInfo.environment) -> Bool {
         Configuration.apiKey(argument: nil, env: env) != nil

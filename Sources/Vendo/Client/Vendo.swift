@@ -60,7 +60,8 @@ public actor Vendo {
     ///   - dataProxyURL: the data proxy; else `VENDO_DATA_PROXY_URL`, else `https://composio-proxy.vendo.run`.
     ///   - transport: sends the requests; default ``URLSessionTransport`` (one shared session).
     ///   - retryPolicy: retries for network errors and 500/502/503/504; default 3 attempts, 0.5 s doubling.
-    ///   - timeout: seconds each request may take; default 30.
+    ///   - timeout: seconds each request may take (a deadline for the whole exchange); default 30.
+    ///     Zero or negative means the default.
     /// - Throws: only when a URL (argument or variable) is not an absolute http(s) URL:
     ///   `.other(code: "invalid_configuration")` naming it. A missing key never throws: it means OSS mode.
     public init(

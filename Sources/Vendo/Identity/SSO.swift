@@ -22,7 +22,7 @@ public enum SSO {
     public static let logoutURL = "/__vendo/auth/logout"
     /// The Vendo dashboard.
     public static let dashboardURL = "https://vendo.run/dashboard"
-    /// The recommended path for the app's identity endpoint (see ``identityResponse(headers:)-([String:String])``).
+    /// The recommended path for the app's identity endpoint (see `identityResponse(headers:)`).
     public static let identityEndpointPath = "/api/vendo/identity"
     /// The variable that is `"1"` when the proxy authenticates users.
     public static let enabledEnvironmentVariable = "VENDO_AUTH"

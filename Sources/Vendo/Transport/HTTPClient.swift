@@ -31,9 +31,12 @@ struct HTTPClient: Sendable {
     ///
     /// - Throws: the mapped ``VendoError`` for a non-2xx answer; `.other(code: "network_error")`
     ///   when no answer came after the last attempt; `CancellationError` on cancellation.
+    ///
+    /// - Parameter passThrough: statuses returned as responses instead of errors
+    ///   (neither mapped nor retried), e.g. 404 where "absent" is an answer.
     func send(
         _ method: String, _ url: URL, service: Service, json body: JSONValue? = nil,
-        idempotencyKey: String? = nil, extraHeaders: [String: String] = [:]
+        idempotencyKey: String? = nil, extraHeaders: [String: String] = [:], passThrough: Set<Int> = []
     ) async throws -> TransportResponse {
         var headers = context.platformHeaders()
         if Self.isWrite(method) {
@@ -47,7 +50,7 @@ struct HTTPClient: Sendable {
         for (name, value) in extraHeaders { headers[name] = value }
         let request = TransportRequest(
             method: method.uppercased(), url: url, headers: headers, body: data, timeout: context.timeout)
-        return try await sendWithRetry(request, service: service)
+        return try await sendWithRetry(request, service: service, passThrough: passThrough)
     }
 
     /// Sends and decodes the JSON body of the 2xx answer (an empty body is `null`).
@@ -71,7 +74,9 @@ struct HTTPClient: Sendable {
         }
     }
 
-    private func sendWithRetry(_ request: TransportRequest, service: Service) async throws -> TransportResponse {
+    private func sendWithRetry(
+        _ request: TransportRequest, service: Service, passThrough: Set<Int>
+    ) async throws -> TransportResponse {
         let policy = context.retryPolicy
         var attempt = 1
         while true {
@@ -91,7 +96,7 @@ struct HTTPClient: Sendable {
                 attempt += 1
                 continue
             }
-            if response.isSuccess { return response }
+            if response.isSuccess || passThrough.contains(response.status) { return response }
             if policy.shouldRetry(status: response.status), attempt < policy.maxAttempts {
                 try await policy.sleep(policy.delay(beforeRetry: attempt))
                 attempt += 1

@@ -14,7 +14,7 @@ extension WebhooksAPI {
     }
 
     /// Whether the UTF-8 bytes of `a` and `b` are equal, compared in constant time
-    /// (see ``constantTimeEquals(_:_:)-(Collection<UInt8>,Collection<UInt8>)``).
+    /// (see the byte form).
     public static func constantTimeEquals(_ a: String, _ b: String) -> Bool {
         constantTimeEquals(Array(a.utf8), Array(b.utf8))
     }

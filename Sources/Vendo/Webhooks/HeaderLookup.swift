@@ -89,13 +89,17 @@ enum HeaderLookup {
     static func equalsIgnoringASCIICase(_ name: String, _ lowercase: [UInt8]) -> Bool {
         let utf8 = name.utf8
         guard utf8.count == lowercase.count else { return false }
-        var index = 0
-        for byte in utf8 {
-            let folded = (byte >= 0x41 && byte <= 0x5A) ? byte | 0x20 : byte
-            guard folded == lowercase[index] else { return false }
-            index += 1
+        func compare(_ bytes: some Sequence<UInt8>) -> Bool {
+            var index = 0
+            for byte in bytes {
+                let folded = (byte >= 0x41 && byte <= 0x5A) ? byte | 0x20 : byte
+                guard folded == lowercase[index] else { return false }
+                index += 1
+            }
+            return true
         }
-        return true
+        // Native strings are contiguous UTF-8: compare the buffer, not the view's indices.
+        return utf8.withContiguousStorageIfAvailable { compare($0) } ?? compare(utf8)
     }
 
     /// `value` without leading and trailing spaces, tabs, CR and LF.

@@ -12,6 +12,11 @@
 /// and nothing but whitespace after the value. Limits: nesting depth
 /// (`maxDepth`), and numbers must be finite as `Double`. A repeated object key
 /// keeps its last value, as Python's `json` does.
+///
+/// Two entry points share one grammar: ``parse(_:maxDepth:)`` builds the whole
+/// value; ``scanEnvelope(_:maxDepth:)`` validates the whole text just as
+/// strictly but builds only the top-level `id`, `type` and `occurred_at`, and
+/// notes where `data` lies so it can be built later, on demand.
 struct JSONParser {
     /// What went wrong and where (a byte offset into the input).
     struct Failure: Error, Equatable {
@@ -29,6 +34,12 @@ struct JSONParser {
     private var depth = 0
     /// Reused for strings that contain escapes.
     private var scratch: [UInt8] = []
+    /// Members of the objects being parsed, innermost last: each object's
+    /// dictionary is built once at its exact size, so it never rehashes while growing.
+    private var members: [(String, JSONValue)] = []
+    /// When false, values are checked but not built (strings, arrays and
+    /// objects come back empty): the validating scan.
+    private var build = true
 
     private init(bytes: UnsafeRawBufferPointer, maxDepth: Int) {
         self.bytes = bytes
@@ -48,6 +59,111 @@ struct JSONParser {
             throw parser.failure("unexpected \(parser.describeCurrent()) after the JSON value")
         }
         return value
+    }
+
+    /// The top level of a webhook body, scanned without building `data`.
+    struct Envelope {
+        /// The last `id` member, when it is a string.
+        var id: String?
+        /// The last `type` member, when it is a string.
+        var type: String?
+        /// The last `occurred_at` member, when it is a string.
+        var occurredAt: String?
+        /// The byte range of the last `data` member's value.
+        var data: Range<Int>?
+    }
+
+    /// What ``scanEnvelope(_:maxDepth:)`` found.
+    enum Scan {
+        /// The text is an object.
+        case object(Envelope)
+        /// The text is valid JSON but not an object; the payload names its kind.
+        case notObject(String)
+    }
+
+    /// Validates a whole JSON text as strictly as ``parse(_:maxDepth:)`` and,
+    /// when it is an object, returns its envelope members.
+    static func scanEnvelope(_ bytes: UnsafeRawBufferPointer, maxDepth: Int = defaultMaxDepth) throws(Failure) -> Scan {
+        var parser = JSONParser(bytes: bytes, maxDepth: maxDepth)
+        if bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF {
+            throw Failure(offset: 0, reason: "a UTF-8 byte order mark is not allowed")
+        }
+        parser.skipWhitespace()
+        guard parser.index < bytes.count, bytes[parser.index] == UInt8(ascii: "{") else {
+            let kind: String
+            switch parser.index < bytes.count ? bytes[parser.index] : 0 {
+            case UInt8(ascii: "["): kind = "an array"
+            case UInt8(ascii: "\""): kind = "a string"
+            case UInt8(ascii: "t"), UInt8(ascii: "f"): kind = "a Boolean"
+            case UInt8(ascii: "n"): kind = "null"
+            default: kind = "a number"
+            }
+            parser.build = false
+            _ = try parser.parseValue()
+            try parser.expectEnd()
+            return .notObject(kind)
+        }
+        let envelope = try parser.parseEnvelope()
+        try parser.expectEnd()
+        return .object(envelope)
+    }
+
+    private mutating func expectEnd() throws(Failure) {
+        skipWhitespace()
+        guard index == bytes.count else { throw failure("unexpected \(describeCurrent()) after the JSON value") }
+    }
+
+    /// The top-level object of ``scanEnvelope(_:maxDepth:)``: same grammar as
+    /// ``parseObject()``, building only the keys and the three envelope strings.
+    private mutating func parseEnvelope() throws(Failure) -> Envelope {
+        try enter()
+        index += 1  // {
+        var envelope = Envelope()
+        skipWhitespace()
+        if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
+            index += 1
+            depth -= 1
+            return envelope
+        }
+        while true {
+            guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else {
+                throw failure(index < bytes.count ? "unexpected \(describeCurrent()), expected a string key" : "unexpected end of input, expected a string key")
+            }
+            build = true
+            let key = try parseString()
+            skipWhitespace()
+            try expect(UInt8(ascii: ":"), "':' after an object key")
+            skipWhitespace()
+            let start = index
+            switch key {
+            case "id", "type", "occurred_at":
+                let isString = index < bytes.count && bytes[index] == UInt8(ascii: "\"")
+                build = isString
+                let value = try parseValue()
+                let text: String? = isString ? value.stringValue : nil
+                if key == "id" { envelope.id = text } else if key == "type" { envelope.type = text } else { envelope.occurredAt = text }
+            case "data":
+                build = false
+                _ = try parseValue()
+                envelope.data = start..<index
+            default:
+                build = false
+                _ = try parseValue()
+            }
+            skipWhitespace()
+            guard index < bytes.count else { throw failure("unexpected end of input, expected ',' or '}'") }
+            switch bytes[index] {
+            case UInt8(ascii: ","):
+                index += 1
+                skipWhitespace()
+            case UInt8(ascii: "}"):
+                index += 1
+                depth -= 1
+                return envelope
+            default:
+                throw failure("unexpected \(describeCurrent()), expected ',' or '}'")
+            }
+        }
     }
 
     // MARK: Values
@@ -74,13 +190,13 @@ struct JSONParser {
     private mutating func parseObject() throws(Failure) -> JSONValue {
         try enter()
         index += 1  // {
-        var object: [String: JSONValue] = [:]
         skipWhitespace()
         if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
             index += 1
             depth -= 1
-            return .object(object)
+            return .object([:])
         }
+        let base = members.count
         while true {
             guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else {
                 throw failure(index < bytes.count ? "unexpected \(describeCurrent()), expected a string key" : "unexpected end of input, expected a string key")
@@ -89,7 +205,8 @@ struct JSONParser {
             skipWhitespace()
             try expect(UInt8(ascii: ":"), "':' after an object key")
             skipWhitespace()
-            object[key] = try parseValue()
+            let value = try parseValue()
+            if build { members.append((key, value)) }
             skipWhitespace()
             guard index < bytes.count else { throw failure("unexpected end of input, expected ',' or '}'") }
             switch bytes[index] {
@@ -99,6 +216,12 @@ struct JSONParser {
             case UInt8(ascii: "}"):
                 index += 1
                 depth -= 1
+                guard build else { return .null }
+                var object = [String: JSONValue](minimumCapacity: members.count - base)
+                for position in base..<members.count {
+                    object[members[position].0] = members[position].1  // a repeated key: the last wins
+                }
+                members.removeSubrange(base...)
                 return .object(object)
             default:
                 throw failure("unexpected \(describeCurrent()), expected ',' or '}'")
@@ -117,7 +240,8 @@ struct JSONParser {
             return .array(array)
         }
         while true {
-            array.append(try parseValue())
+            let element = try parseValue()
+            if build { array.append(element) }
             skipWhitespace()
             guard index < bytes.count else { throw failure("unexpected end of input, expected ',' or ']'") }
             switch bytes[index] {
@@ -201,11 +325,12 @@ struct JSONParser {
     private mutating func parseString() throws(Failure) -> String {
         index += 1  // "
         let start = index
+        skipPlainASCII()
         // Fast path: no escapes. Non-ASCII bytes are validated as UTF-8 on the way.
         while index < bytes.count {
             let byte = bytes[index]
             if byte == UInt8(ascii: "\"") {
-                let text = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
+                let text = build ? String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self) : ""
                 index += 1
                 return text
             } else if byte == UInt8(ascii: "\\") {
@@ -221,26 +346,49 @@ struct JSONParser {
         guard index < bytes.count else { throw Failure(offset: start - 1, reason: "unterminated string") }
         // Slow path: copy what was scanned, then decode escapes.
         scratch.removeAll(keepingCapacity: true)
-        scratch.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[start..<index]))
+        if build { scratch.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[start..<index])) }
         while index < bytes.count {
             let byte = bytes[index]
             if byte == UInt8(ascii: "\"") {
                 index += 1
-                return String(decoding: scratch, as: UTF8.self)
+                return build ? String(decoding: scratch, as: UTF8.self) : ""
             } else if byte == UInt8(ascii: "\\") {
                 try parseEscape()
             } else if byte < 0x20 {
                 throw failure("control character U+\(hex4(UInt32(byte))) must be escaped in a string")
             } else if byte < 0x80 {
-                scratch.append(byte)
+                if build { scratch.append(byte) }
                 index += 1
             } else {
                 let sequenceStart = index
                 try skipUTF8Sequence()
-                scratch.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[sequenceStart..<index]))
+                if build { scratch.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[sequenceStart..<index])) }
             }
         }
         throw Failure(offset: start - 1, reason: "unterminated string")
+    }
+
+    /// Skips eight bytes at a time while none of them is a quote, a backslash,
+    /// a control character or non-ASCII: long plain strings are the common case.
+    private mutating func skipPlainASCII() {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        while index + 8 <= bytes.count {
+            // Little-endian, so the first byte is the lowest: the lowest flagged
+            // byte is always a true match (borrows only spill into later bytes).
+            let word = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self))
+            let quote = word ^ (ones &* 0x22)
+            let backslash = word ^ (ones &* 0x5C)
+            // A byte is zero in `v` iff (v - 1) sets its high bit where v's is clear.
+            let special = (((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash)
+                | ((word &- ones &* 0x20) & ~word)  // below 0x20
+                | word) & highs  // 0x80 and above
+            guard special == 0 else {
+                index += special.trailingZeroBitCount / 8
+                return
+            }
+            index += 8
+        }
     }
 
     private mutating func parseEscape() throws(Failure) {

@@ -24,7 +24,7 @@ extension WebhooksAPI {
     }
 
     /// Checks the Telegram secret token in ordered header pairs (a server's header type).
-    /// - Throws: ``VendoError/validation(message:)`` as ``verifyTelegramSecretToken(headers:secret:env:)-([String:String],_,_)`` does.
+    /// - Throws: ``VendoError/validation(message:)`` as the dictionary form does.
     public static func verifyTelegramSecretToken(
         headers: some Sequence<(name: String, value: String)>, secret: String? = nil,
         env: [String: String] = ProcessInfo.processInfo.environment
@@ -33,7 +33,7 @@ extension WebhooksAPI {
     }
 
     /// Checks the Telegram secret token in unlabelled `(name, value)` header pairs.
-    /// - Throws: ``VendoError/validation(message:)`` as ``verifyTelegramSecretToken(headers:secret:env:)-([String:String],_,_)`` does.
+    /// - Throws: ``VendoError/validation(message:)`` as the dictionary form does.
     public static func verifyTelegramSecretToken(
         headers: some Sequence<(String, String)>, secret: String? = nil,
         env: [String: String] = ProcessInfo.processInfo.environment

@@ -135,20 +135,22 @@ extension WebhooksAPI {
 
     func verifiedEvent(headers: (signature: Found, timestamp: Found), body: UnsafeRawBufferPointer, maxAgeSeconds: Int?) throws -> WebhookEvent {
         try verifiedTimestamp(headers: headers, body: body, maxAgeSeconds: maxAgeSeconds)
-        let json: JSONValue
+        let scan: JSONParser.Scan
         do throws(JSONParser.Failure) {
-            json = try JSONParser.parse(body, maxDepth: maxJSONDepth)
+            scan = try JSONParser.scanEnvelope(body, maxDepth: maxJSONDepth)
         } catch {
             throw VendoError.validation(
                 message: "Webhook body is not valid JSON (byte \(error.offset): \(error.reason)); "
                     + "use verifySignature(headers:body:) for bodies that are not JSON objects")
         }
-        guard case .object(let object) = json else {
+        switch scan {
+        case .notObject(let kind):
             throw VendoError.validation(
-                message: "Webhook body is JSON but not an object (it is \(Self.kind(of: json))); "
+                message: "Webhook body is JSON but not an object (it is \(kind)); "
                     + "use verifySignature(headers:body:) for such bodies")
+        case .object(let envelope):
+            return WebhookEvent(validatedBody: Array(body), envelope: envelope, maxDepth: maxJSONDepth)
         }
-        return WebhookEvent(body: object)
     }
 
     @discardableResult
@@ -240,40 +242,35 @@ extension WebhooksAPI {
             throw VendoError.validation(
                 message: "Vendo-Signature has \(utf8.count) characters; expected exactly \(expected) hex digits")
         }
-        var position = 0
-        var high: UInt8 = 0
-        for byte in utf8 {
-            let nibble: UInt8
-            switch byte {
-            case 0x30...0x39: nibble = byte - 0x30
-            case 0x61...0x66: nibble = byte - 0x57
-            case 0x41...0x46: nibble = byte - 0x37
-            default:
-                throw VendoError.validation(
-                    message: "Vendo-Signature has a non-hex character at position \(position + 1); expected \(expected) hex digits")
+        func decode(_ digits: some Sequence<UInt8>) throws {
+            var position = 0
+            var high: UInt8 = 0
+            for byte in digits {
+                let nibble: UInt8
+                switch byte {
+                case 0x30...0x39: nibble = byte - 0x30
+                case 0x61...0x66: nibble = byte - 0x57
+                case 0x41...0x46: nibble = byte - 0x37
+                default:
+                    throw VendoError.validation(
+                        message: "Vendo-Signature has a non-hex character at position \(position + 1); expected \(expected) hex digits")
+                }
+                if position & 1 == 0 {
+                    high = nibble << 4
+                } else {
+                    out[position >> 1] = high | nibble
+                }
+                position += 1
             }
-            if position & 1 == 0 {
-                high = nibble << 4
-            } else {
-                out[position >> 1] = high | nibble
-            }
-            position += 1
+        }
+        // Native strings are contiguous UTF-8: walk the buffer, not the view's indices.
+        if try utf8.withContiguousStorageIfAvailable({ try decode($0) }) == nil {
+            try decode(utf8)
         }
     }
 
     static func seconds(_ value: Double) -> String {
         if value == value.rounded() && abs(value) < 1e15 { return "\(Int(value)) s" }
         return "\((value * 1000).rounded() / 1000) s"
-    }
-
-    static func kind(of value: JSONValue) -> String {
-        switch value {
-        case .null: return "null"
-        case .bool: return "a Boolean"
-        case .int, .double: return "a number"
-        case .string: return "a string"
-        case .array: return "an array"
-        case .object: return "an object"
-        }
     }
 }

@@ -56,7 +56,7 @@ public struct WebhooksAPI: Sendable {
     ///   - secret: the webhook secret; when `nil` or blank, `VENDO_WEBHOOK_SECRET`
     ///     from `env`. Either may list several secrets separated by commas
     ///     (rotation); entries are trimmed and empty ones ignored. With no
-    ///     secret at all, creation succeeds and ``verify(headers:body:maxAgeSeconds:)-(_,String,_)``
+    ///     secret at all, creation succeeds and `verify(headers:body:)`
     ///     throws, saying to set `VENDO_WEBHOOK_SECRET`.
     ///   - maxAgeSeconds: the replay window, in seconds, both directions.
     ///   - env: where to read `VENDO_WEBHOOK_SECRET` (the process environment by default).

@@ -1,0 +1,124 @@
+#!/usr/bin/env python3
+"""Turn run.sh's results into the Markdown report (machine, command, tables).
+
+    report.py --results results.tsv --meta meta.txt
+
+results.tsv rows: server, job, connections, then `RESULT key=value ...` and
+`peak_kib=N samples=N` from wrk.lua's done() and rss_sampler.py.
+"""
+
+import argparse
+
+JOB_TITLES = {
+    "get": "GET / (fixed small response)",
+    "post": "POST / with a 1 KiB body",
+    "webhook": "signed 1 KiB webhook deliveries (verify HMAC, parse JSON, 200)",
+}
+CEILING = "nginx"
+
+
+def parse_fields(text: str) -> dict:
+    fields = {}
+    for token in text.split():
+        if "=" in token:
+            key, value = token.split("=", 1)
+            fields[key] = value
+    return fields
+
+
+def load_rows(path: str) -> list:
+    rows = []
+    with open(path) as f:
+        for line in f:
+            parts = line.rstrip("\n").split("\t")
+            if len(parts) < 4:
+                continue
+            server, job, conns, rest = parts[0], parts[1], parts[2], parts[3]
+            rows.append({"server": server, "job": job, "conns": conns, **parse_fields(rest)})
+    return rows
+
+
+def ms(us: str) -> str:
+    return f"{int(us) / 1000:.2f} ms"
+
+
+def mib(kib: str) -> str:
+    return f"{int(kib) / 1024:.1f} MiB"
+
+
+def ratio(value: float, base: float) -> str:
+    return f"{value / base:.2f}×" if base else "–"
+
+
+def errors(row: dict) -> str:
+    names = ["status_err", "connect_err", "read_err", "write_err", "timeout_err"]
+    found = [f"{n.replace('_err', '')} {row[n]}" for n in names if int(row.get(n, "0")) > 0]
+    return ", ".join(found) if found else "0"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--results", required=True)
+    parser.add_argument("--meta", required=True)
+    args = parser.parse_args()
+
+    meta = {}
+    with open(args.meta) as f:
+        for line in f:
+            if "=" in line:
+                key, value = line.rstrip("\n").split("=", 1)
+                meta[key] = value
+    rows = load_rows(args.results)
+
+    out = ["# Load benchmark", ""]
+    out.append(f"- machine: {meta.get('nproc', '?')} cores ({meta.get('cpu', '?')}), {meta.get('kernel', '?')}")
+    out.append(f"- load average at start / end: {meta.get('load_start', '?')} / {meta.get('load_end', '?')}")
+    out.append(f"- date: {meta.get('date', '?')}, wrk {meta.get('wrk_version', '?')}")
+    out.append(f"- command: `{meta.get('command', '?')}`")
+    out.append(f"- each run: `{meta.get('wrk', '?')}`")
+    starts = [(k[len("rss_start_kib_"):], v) for k, v in meta.items() if k.startswith("rss_start_kib_")]
+    if starts:
+        out.append("- RSS right after start: " + ", ".join(f"{name} {mib(v)}" for name, v in starts))
+    out.append("")
+
+    measured = [r for r in rows if "rps" in r]
+    for job, title in JOB_TITLES.items():
+        job_rows = [r for r in measured if r["job"] == job]
+        if not job_rows:
+            continue
+        ceiling = {r["conns"]: r for r in job_rows if r["server"] == CEILING}
+        out.append(f"## {title}")
+        out.append("")
+        out.append("| server | conns | req/s | × nginx | p50 | p99 | p99 × nginx | peak RSS | errors |")
+        out.append("|---|---:|---:|---:|---:|---:|---:|---:|---|")
+        for r in job_rows:
+            base = ceiling.get(r["conns"])
+            rps = float(r["rps"])
+            out.append(
+                "| {server} | {conns} | {rps:,.0f} | {x} | {p50} | {p99} | {px} | {rss} | {err} |".format(
+                    server=r["server"],
+                    conns=r["conns"],
+                    rps=rps,
+                    x=ratio(rps, float(base["rps"])) if base else "–",
+                    p50=ms(r["p50_us"]),
+                    p99=ms(r["p99_us"]),
+                    px=ratio(float(r["p99_us"]), float(base["p99_us"])) if base else "–",
+                    rss=mib(r.get("peak_kib", "0")),
+                    err=errors(r),
+                )
+            )
+        out.append("")
+
+    failed = [r for r in rows if "failed" in r]
+    if failed:
+        out.append("## Not measured")
+        out.append("")
+        for r in failed:
+            what = r["server"] if r["job"] == "-" else f"{r['server']} / {r['job']}"
+            out.append(f"- {what}: {r['failed']}")
+        out.append("")
+    print("\n".join(out))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,1 +1,0 @@
-// VendoTesting: placeholder until its issue lands.
