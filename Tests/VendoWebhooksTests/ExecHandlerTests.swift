@@ -80,6 +80,56 @@ import Testing
         try await handler.handle(delivery(body: "{\"pad\":\"" + String(repeating: "y", count: 1 << 20) + "\"}"))
     }
 
+    @Test func childStartsWithDefaultSignalsEvenThoughTheServerIgnoresSIGPIPE() async throws {
+        // What every server process does (the HTTP server sets it too); idempotent.
+        _ = signal(SIGPIPE, SIG_IGN)
+        let dir = try tempDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let handler = try ExecHandler(
+            .shell(#"grep -E '^Sig(Ign|Blk):' /proc/self/status > "$OUT/status""#),
+            configuration: .init(environment: ["OUT": dir.path]))
+        try await handler.handle(delivery())
+        let status = try String(contentsOf: dir.appendingPathComponent("status"), encoding: .utf8)
+        func mask(_ name: String) throws -> UInt64 {
+            let line = try #require(status.split(separator: "\n").first { $0.hasPrefix(name + ":") })
+            return try #require(UInt64(line.dropFirst(name.count + 1).trimmingCharacters(in: .whitespaces), radix: 16))
+        }
+        // Bit n-1 stands for signal n.
+        #expect(try mask("SigIgn") & (1 << (UInt64(SIGPIPE) - 1)) == 0, "SIGPIPE is still ignored in the child")
+        #expect(try mask("SigBlk") == 0, "the child starts with blocked signals")
+    }
+
+    @Test func pipelinesEndBySIGPIPE() async throws {
+        _ = signal(SIGPIPE, SIG_IGN)
+        let dir = try tempDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        // The writer of a closed pipe must die of SIGPIPE (status 128 + 13), not see EPIPE
+        // (GNU yes would then exit 1; a shell loop would spin until the timeout).
+        let handler = try ExecHandler(
+            .shell(#"yes | head -c 1 >/dev/null && { yes; echo $? > "$OUT/yes"; } | head -n 1 >/dev/null"#),
+            configuration: .init(timeout: .seconds(60), environment: ["OUT": dir.path]))
+        try await handler.handle(delivery())
+        let status = try String(contentsOf: dir.appendingPathComponent("yes"), encoding: .utf8)
+        #expect(status.trimmingCharacters(in: .whitespacesAndNewlines) == "\(128 + SIGPIPE)")
+    }
+
+    @Test func onlyTheStandardDescriptorsReachTheChild() async throws {
+        let dir = try tempDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        // A descriptor opened without O_CLOEXEC, as careless code elsewhere in the process might.
+        let stray = open("/dev/null", O_RDONLY)
+        #expect(stray > 2)
+        defer { close(stray) }
+        let handler = try ExecHandler(
+            .shell(#"ls /proc/$$/fd > "$OUT/fds""#), configuration: .init(environment: ["OUT": dir.path]))
+        try await handler.handle(delivery())
+        let fds = try String(contentsOf: dir.appendingPathComponent("fds"), encoding: .utf8)
+            .split(separator: "\n").compactMap { Int($0) }
+        // The shell's own redirection may add one (the file it writes); nothing of ours may appear.
+        #expect(!fds.contains(Int(stray)), "fd \(stray) leaked into the child: \(fds)")
+        #expect(fds.filter { $0 > 2 }.count <= 2, "unexpected descriptors in the child: \(fds)")
+    }
+
     @Test func timeoutKillsTheWholeGroupQuicklyAndLeavesNoZombie() async throws {
         let dir = try tempDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }

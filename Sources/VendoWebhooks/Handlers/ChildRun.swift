@@ -1,3 +1,4 @@
+import CSystemShims
 import Foundation
 
 #if canImport(Glibc)
@@ -14,8 +15,12 @@ import Foundation
 /// well defined. Pipes are non-blocking and read by Dispatch sources, so a
 /// child that writes megabytes never stalls and no thread blocks in `read`.
 /// stdin is a socket pair rather than a pipe: `send(MSG_NOSIGNAL)` then
-/// cannot raise SIGPIPE in the server when the child exits without reading,
-/// and no process-wide signal setting (which children would inherit) is needed.
+/// cannot raise SIGPIPE in the server when the child exits without reading.
+///
+/// The child is started with posix_spawn rather than Foundation's `Process`,
+/// which hands the server's ignored signals (SIGPIPE above all) down to it:
+/// `yes | head -1` in a child must end by SIGPIPE as it does in a terminal.
+/// A dedicated thread waits for it, so no cooperative thread ever blocks.
 final class ChildRun: @unchecked Sendable {
     enum Status: Sendable, Equatable, CustomStringConvertible {
         case exited(Int32)
@@ -61,7 +66,6 @@ final class ChildRun: @unchecked Sendable {
     private var stderrReader: OutputReader?
     private var inputWriter: InputWriter?
     private var timeoutTimer: DispatchSourceTimer?
-    private var process: Process?
 
     init(
         executable: String, arguments: [String], environment: [String: String], workingDirectory: String?,
@@ -102,9 +106,9 @@ final class ChildRun: @unchecked Sendable {
         func closeAll() {
             for fd in stdoutPipe + stderrPipe + stdinPair where fd >= 0 { close(fd) }
         }
-        // pipe2 needs _GNU_SOURCE; the short window before FD_CLOEXEC is harmless
-        // because Process closes every other descriptor in its children.
-        guard pipe(&stdoutPipe) == 0, pipe(&stderrPipe) == 0,
+        // All close-on-exec from the start: a child spawned concurrently elsewhere
+        // in the process must not inherit our ends (it would hide end-of-file).
+        guard vendo_pipe_cloexec(&stdoutPipe) == 0, vendo_pipe_cloexec(&stderrPipe) == 0,
             socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &stdinPair) == 0
         else {
             let reason = String(cString: strerror(errno))
@@ -113,33 +117,27 @@ final class ChildRun: @unchecked Sendable {
             return
         }
 
-        for fd in stdoutPipe + stderrPipe { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.environment = environment
-        if let workingDirectory { process.currentDirectoryURL = URL(fileURLWithPath: workingDirectory) }
-        process.standardInput = FileHandle(fileDescriptor: stdinPair[1], closeOnDealloc: false)
-        process.standardOutput = FileHandle(fileDescriptor: stdoutPipe[1], closeOnDealloc: false)
-        process.standardError = FileHandle(fileDescriptor: stderrPipe[1], closeOnDealloc: false)
-        process.terminationHandler = { [self] process in
-            let reason = process.terminationReason
-            let status = process.terminationStatus
-            queue.async { self.didTerminate(uncaughtSignal: reason == .uncaughtSignal, status: status) }
-        }
-        do {
-            try process.run()
-        } catch {
-            closeAll()
-            fail(ExecHandlerError.launchFailed("\(executable): \(error.localizedDescription)"))
-            return
-        }
-        self.process = process
-        pid = process.processIdentifier
-        // The child has its copies; ours would hide end-of-file from the readers.
+        let spawned = Self.spawn(
+            executable: executable, arguments: arguments, environment: environment,
+            workingDirectory: workingDirectory, stdin: stdinPair[1], stdout: stdoutPipe[1], stderr: stderrPipe[1])
+        // The child has its copies (or does not exist); ours would hide end-of-file from the readers.
         close(stdoutPipe[1])
         close(stderrPipe[1])
         close(stdinPair[1])
+        let childPID: pid_t
+        switch spawned {
+        case .success(let spawnedPID):
+            childPID = spawnedPID
+        case .failure(let code):
+            close(stdoutPipe[0])
+            close(stderrPipe[0])
+            close(stdinPair[0])
+            let place = workingDirectory.map { " (working directory \($0))" } ?? ""
+            fail(ExecHandlerError.launchFailed("\(executable)\(place): \(String(cString: strerror(code.rawValue)))"))
+            return
+        }
+        pid = childPID
+        Self.reap(pid: childPID) { [self] status in queue.async { self.didTerminate(waitStatus: status) } }
 
         stdoutReader = OutputReader(fd: stdoutPipe[0], limit: outputLimit, queue: queue)
         stderrReader = OutputReader(fd: stderrPipe[0], limit: outputLimit, queue: queue)
@@ -168,16 +166,19 @@ final class ChildRun: @unchecked Sendable {
     private func signalGroup(_ signal: Int32) { Self.signalGroup(pid: pid, signal) }
 
     private static func signalGroup(pid: Int32, _ signal: Int32) {
-        // Foundation's Process makes the child a process-group leader; fall back to the child alone.
+        // The child leads its own group (POSIX_SPAWN_SETPGROUP); fall back to the child alone.
         if kill(-pid, signal) != 0 { _ = kill(pid, signal) }
     }
 
-    private func didTerminate(uncaughtSignal: Bool, status: Int32) {
+    private func didTerminate(waitStatus: Int32) {
         let outcome: Status
         switch stopReason {
         case .timedOut: outcome = .timedOut
         case .cancelled: outcome = .cancelled
-        case nil: outcome = uncaughtSignal ? .signaled(status) : .exited(status)
+        case nil:
+            // WIFEXITED / WEXITSTATUS / WTERMSIG are macros Swift cannot import.
+            let low = waitStatus & 0x7f
+            outcome = low == 0 ? .exited((waitStatus >> 8) & 0xff) : .signaled(low)
         }
         finish(status: outcome)
     }
@@ -194,7 +195,6 @@ final class ChildRun: @unchecked Sendable {
         stdoutReader = nil
         stderrReader = nil
         inputWriter = nil
-        process = nil
         let continuation = self.continuation
         self.continuation = nil
         continuation?.resume(returning: Result(status: status, stdout: stdout, stderr: stderr, pid: pid))
@@ -206,6 +206,51 @@ final class ChildRun: @unchecked Sendable {
         self.continuation = nil
         continuation?.resume(throwing: error)
     }
+}
+
+extension ChildRun {
+    /// posix_spawn with a clean signal state, its own process group, and only fds 0–2 (see `vendo_spawn`).
+    fileprivate static func spawn(
+        executable: String, arguments: [String], environment: [String: String], workingDirectory: String?,
+        stdin: Int32, stdout: Int32, stderr: Int32
+    ) -> Swift.Result<pid_t, Errno> {
+        let argv = ([executable] + arguments).map { strdup($0) }
+        let envp = environment.map { strdup("\($0.key)=\($0.value)") }
+        defer {
+            for pointer in argv { free(pointer) }
+            for pointer in envp { free(pointer) }
+        }
+        var childPID: pid_t = 0
+        let code = (argv + [nil]).withUnsafeBufferPointer { argvBuffer in
+            (envp + [nil]).withUnsafeBufferPointer { envpBuffer in
+                vendo_spawn(
+                    &childPID, executable, argvBuffer.baseAddress, envpBuffer.baseAddress, workingDirectory,
+                    stdin, stdout, stderr)
+            }
+        }
+        return code == 0 ? .success(childPID) : .failure(Errno(rawValue: code))
+    }
+
+    /// Waits for the child on a thread of its own (never a cooperative one) and reports its wait status.
+    fileprivate static func reap(pid: pid_t, then report: @escaping @Sendable (Int32) -> Void) {
+        let thread = Thread {
+            var status: Int32 = 0
+            while waitpid(pid, &status, 0) < 0 {
+                guard errno == EINTR else {
+                    // ECHILD: someone else reaped it (waitpid(-1) elsewhere); its status is lost.
+                    status = 0x7f00  // reported as exit 127
+                    break
+                }
+            }
+            report(status)
+        }
+        thread.name = "vendo.webhooks.exec.reaper"
+        thread.stackSize = 64 * 1024
+        thread.start()
+    }
+
+    /// An errno value from posix_spawn.
+    fileprivate struct Errno: Error { var rawValue: Int32 }
 }
 
 /// Reads a non-blocking fd as data arrives, keeping the first `limit` bytes.

@@ -17,7 +17,10 @@ import Logging
 ///   a full pipe) and logged at debug, cut to ``Configuration/maxLoggedOutput``
 ///   bytes each.
 ///
-/// The child is reaped by Foundation's `Process`; pipes are closed on every
+/// The child starts like a fresh program: every signal at its default
+/// disposition (the server ignores SIGPIPE; shell pipelines in the command
+/// need it), nothing blocked, only descriptors 0–2 open, in a process group
+/// of its own. It is reaped by a thread of ours; pipes are closed on every
 /// path. Children started by the command that outlive it are not waited for
 /// (their output after the command exits is discarded); run the server under
 /// an init (`docker run --init`, tini) if it is PID 1, so such orphans are reaped.
