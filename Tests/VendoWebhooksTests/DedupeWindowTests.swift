@@ -1,10 +1,11 @@
+import Synchronization
 import Testing
 
 @testable import VendoWebhooks
 
 /// A clock tests move by hand.
 final class ManualClock: Sendable {
-    private let current = Locked(1000.0)
+    private let current = Mutex(1000.0)
     var now: Double { current.withLock { $0 } }
     func advance(_ seconds: Double) { current.withLock { $0 += seconds } }
     var function: @Sendable () -> Double { { [self] in self.now } }
@@ -73,13 +74,13 @@ final class ManualClock: Sendable {
 
     @Test func concurrentClaimsOfOneKeyRunOnce() async {
         let window = DedupeWindow()
-        let runs = Locked(0)
+        let runs = Recorder<Int>()
         await withTaskGroup(of: DedupeWindow.Claim.self) { group in
             for _ in 0..<64 {
                 group.addTask {
                     let claim = await window.claim("same")
                     if claim == .run {
-                        runs.withLock { $0 += 1 }
+                        runs.append(1)
                         try? await Task.sleep(for: .milliseconds(20))
                         window.finish("same", succeeded: true)
                     }
@@ -90,7 +91,7 @@ final class ManualClock: Sendable {
             for await claim in group where claim == .duplicate { duplicates += 1 }
             #expect(duplicates == 63)
         }
-        #expect(runs.withLock { $0 } == 1)
+        #expect(runs.count == 1)
     }
 
     @Test func aWaiterRunsAgainWhenTheFirstFails() async {

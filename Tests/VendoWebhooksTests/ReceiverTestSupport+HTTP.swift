@@ -55,7 +55,7 @@ extension HTTPResponse {
     }
 
     /// The body parsed as JSON (`.null` when it is not JSON).
-    var json: JSONValue { (try? JSONParser.parse(bodyBytes)) ?? .null }
+    var json: JSONValue { (try? JSONValue.parse(utf8: bodyBytes)) ?? .null }
 
     var bodyText: String { String(decoding: bodyBytes, as: UTF8.self) }
 }
@@ -72,7 +72,7 @@ struct WireResponse: Sendable {
         headers.first { $0.name.lowercased() == name.lowercased() }?.value
     }
 
-    var json: JSONValue { (try? JSONParser.parse(body)) ?? .null }
+    var json: JSONValue { (try? JSONValue.parse(utf8: body)) ?? .null }
 }
 
 struct WireClientError: Error, CustomStringConvertible {

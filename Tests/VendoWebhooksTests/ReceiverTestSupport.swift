@@ -1,3 +1,4 @@
+import Synchronization
 import Foundation
 import Logging
 
@@ -18,7 +19,7 @@ func waitUntil(
 
 /// A thread-safe list tests append to from handlers.
 final class Recorder<Element: Sendable>: Sendable {
-    private let items = Locked<[Element]>([])
+    private let items = Mutex<[Element]>([])
     func append(_ item: Element) { items.withLock { $0.append(item) } }
     var all: [Element] { items.withLock { $0 } }
     var count: Int { items.withLock { $0.count } }
@@ -27,7 +28,7 @@ final class Recorder<Element: Sendable>: Sendable {
 /// A log handler that keeps every message in memory, for checking what was (not) logged.
 struct MemoryLogHandler: LogHandler {
     final class Store: Sendable {
-        private let lines = Locked<[String]>([])
+        private let lines = Mutex<[String]>([])
         func add(_ line: String) { lines.withLock { $0.append(line) } }
         var all: [String] { lines.withLock { $0 } }
     }

@@ -416,6 +416,45 @@ import VendoHTTPServer
         #expect(types.all == Array(repeating: "provider.unknown", count: 4))
     }
 
+    @Test(arguments: [
+        // Object-looking bodies (the SDK's verify) and everything else (verifySignature + parse).
+        "{", "{\"id\":\"a\",\"type\":\"t\"", "{\"a\":1,}", "{\"a\":1}x", "{} {}", "{\"a\":NaN}",
+        "[1,]", "01", "tru", "\"ctl\u{01}\"", "\"\\ud800\"", "", "   ",
+        String(repeating: "[", count: 257) + String(repeating: "]", count: 257),
+        "{\"a\":" + String(repeating: "[", count: 256) + String(repeating: "]", count: 256) + "}",
+    ])
+    func bodiesThatAreNotStrictJSONAre400(_ text: String) async throws {
+        var receiver = Fixture.receiver()
+        let runs = Recorder<String>()
+        receiver.onAny { runs.append($0.type) }
+        let response = try await receiver.respond(to: Fixture.post(Array(text.utf8)))
+        #expect(response.status == .badRequest)
+        #expect(response.json["error"]?["message"]?.stringValue?.contains("not valid JSON") == true)
+        #expect(runs.count == 0)
+        // Invalid UTF-8 inside a string, on both paths.
+        for bytes: [UInt8] in [[0x7B, 0x22, 0x61, 0x22, 0x3A, 0x22, 0xFF, 0x22, 0x7D], [0x22, 0xC3, 0x28, 0x22]] {
+            #expect(try await receiver.respond(to: Fixture.post(bytes)).status == .badRequest)
+        }
+    }
+
+    @Test func deepButAllowedNestingAndWhitespaceAreAccepted() async throws {
+        var receiver = Fixture.receiver()
+        let seen = Recorder<WebhookDelivery>()
+        receiver.onAny { seen.append($0) }
+        let deep = String(repeating: "[", count: 254) + String(repeating: "]", count: 254)  // 256 levels with the two objects
+        let body = " \n{\"id\":\"evt_deep\",\"type\":\"deep.one\",\"data\":{\"n\":\(deep),\"u\":\"caf\\u00e9\"}} "
+        #expect(try await receiver.respond(to: Fixture.post(Array(body.utf8))).status == .ok)
+        let scalar = " 12.5e1 "
+        #expect(try await receiver.respond(to: Fixture.post(Array(scalar.utf8))).status == .ok)
+        let (envelope, provider) = (seen.all[0], seen.all[1])
+        #expect(envelope.isEnvelope && envelope.type == "deep.one" && envelope.id == "evt_deep")
+        #expect(envelope.occurredAt == "")
+        #expect(envelope.data["u"] == "café")
+        #expect(envelope.payload["id"] == "evt_deep")
+        #expect(!provider.isEnvelope && provider.type == "provider.unknown")
+        #expect(provider.payload == .double(125) && provider.data == .double(125))
+    }
+
     // MARK: Logging
 
     @Test func logsCarryMetadataButNeverBodiesOrSecrets() async throws {

@@ -1,3 +1,4 @@
+import Synchronization
 import Vendo
 import VendoHTTPServer
 
@@ -49,7 +50,7 @@ public struct WebhookDelivery: Sendable {
     /// `User-Agent`. Never the signature or any secret-bearing header.
     public let headers: HTTPHeaders
 
-    private let json: LazyJSON
+    private let json: DeliveryJSON
 
     /// Makes a delivery by hand (tests, or replaying a stored body).
     public init(
@@ -67,32 +68,71 @@ public struct WebhookDelivery: Sendable {
         self.isEnvelope = isEnvelope
         self.source = source
         self.headers = headers
-        self.json = LazyJSON(rawBody)
+        self.json = .lazy(LazyJSON(rawBody))
+    }
+
+    /// A delivery whose body was already validated: `json` is the SDK's
+    /// verified event (built lazily) or the parsed value.
+    init(
+        id: String, type: String, occurredAt: String, rawBody: [UInt8], provider: String?, connectionID: String?,
+        dedupeKey: String, isEnvelope: Bool, source: Source, headers: HTTPHeaders, json: DeliveryJSON
+    ) {
+        self.id = id
+        self.type = type
+        self.occurredAt = occurredAt
+        self.rawBody = rawBody
+        self.provider = provider
+        self.connectionID = connectionID
+        self.dedupeKey = dedupeKey
+        self.isEnvelope = isEnvelope
+        self.source = source
+        self.headers = headers
+        self.json = json
     }
 
     /// The whole body as JSON, parsed on first use and kept.
     /// `.null` if the body is not JSON (only possible for hand-made deliveries).
-    public var payload: JSONValue { json.value }
+    public var payload: JSONValue {
+        switch json {
+        case .event(let event): return event.payload
+        case .parsed(let value): return value
+        case .lazy(let lazy): return lazy.value
+        }
+    }
 
     /// An envelope's `data` member (`{}` when absent); for a provider delivery
     /// the whole body. Parsed on first use and kept.
     public var data: JSONValue {
-        guard isEnvelope else { return json.value }
-        return json.value["data"] ?? .object([:])
+        guard isEnvelope else { return payload }
+        switch json {
+        case .event(let event): return event.data  // builds only the `data` member
+        case .parsed(let value): return value["data"] ?? .object([:])
+        case .lazy(let lazy): return lazy.value["data"] ?? .object([:])
+        }
     }
 }
 
-/// Parses the body once, on first access, from whichever task asks first.
-private final class LazyJSON: Sendable {
+/// Where a delivery's JSON comes from.
+enum DeliveryJSON: Sendable {
+    /// The SDK's verified event: the body was validated, `data`/`payload` are built on first read and kept.
+    case event(WebhookEvent)
+    /// Already parsed (bodies that are not objects, Telegram updates).
+    case parsed(JSONValue)
+    /// Hand-made deliveries: parsed on first read.
+    case lazy(LazyJSON)
+}
+
+/// Parses a body once, on first access, from whichever task asks first.
+final class LazyJSON: Sendable {
     private let bytes: [UInt8]
-    private let cache = Locked<JSONValue?>(nil)
+    private let cache = Mutex<JSONValue?>(nil)
 
     init(_ bytes: [UInt8]) { self.bytes = bytes }
 
     var value: JSONValue {
         if let cached = cache.withLock({ $0 }) { return cached }
         // Parse outside the lock: two racing first readers both parse, both get the same value.
-        let parsed = (try? JSONParser.parse(bytes)) ?? .null
+        let parsed = (try? JSONValue.parse(utf8: bytes)) ?? .null
         cache.withLock { $0 = parsed }
         return parsed
     }

@@ -1,3 +1,4 @@
+import Synchronization
 import VendoHTTPServer
 
 /// How a request to a webhook path ended: the `outcome` label of the metrics
@@ -51,7 +52,7 @@ public final class WebhookMetrics: Sendable {
         }
     }
 
-    private let state = Locked(State())
+    private let state = Mutex(State())
 
     /// Creates empty metrics.
     public init() {}

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// Remembers which deliveries were handled, so a redelivery is acknowledged
 /// without running the handlers again.
 ///
@@ -60,7 +62,7 @@ public final class DedupeWindow: Sendable {
         }
     }
 
-    private let state = Locked(State())
+    private let state = Mutex(State())
     private let capacity: Int
     private let windowSeconds: Double
     private let now: @Sendable () -> Double

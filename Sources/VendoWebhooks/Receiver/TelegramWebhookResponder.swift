@@ -47,13 +47,14 @@ public struct TelegramWebhookResponder: HTTPResponder {
         guard let body = try await receiver.collectBody(request) else {
             return ReceiverResponses.payloadTooLarge(limit: receiver.configuration.maxBodySize)
         }
-        let top: JSONParser.TopLevel
+        // Telegram's body is not signed by Vendo: the SDK's strict parser validates it.
+        let update: JSONValue
         do {
-            top = try JSONParser.scanTopLevel(body)
+            update = try JSONValue.parse(utf8: body, maxDepth: receiver.signatureCheck.webhooks.maxJSONDepth)
         } catch {
-            return receiver.rejectInvalid("the body is not valid JSON (\(error))")
+            return receiver.rejectInvalid(SignatureCheck.Rejection(error, prefix: "the body is not valid JSON: ").message)
         }
-        guard top.isObject, let updateID = top.updateID else {
+        guard case .int(let updateID)? = update["update_id"] else {
             return receiver.rejectInvalid("not a Telegram update: expected a JSON object with an integer update_id")
         }
         var headers = HTTPHeaders()
@@ -62,8 +63,8 @@ public struct TelegramWebhookResponder: HTTPResponder {
         }
         let key = "telegram:direct:\(updateID)"
         let delivery = WebhookDelivery(
-            id: key, type: "provider.telegram", rawBody: body, provider: "telegram", connectionID: nil,
-            dedupeKey: key, isEnvelope: false, source: .telegramDirect, headers: headers)
+            id: key, type: "provider.telegram", occurredAt: "", rawBody: body, provider: "telegram", connectionID: nil,
+            dedupeKey: key, isEnvelope: false, source: .telegramDirect, headers: headers, json: .parsed(update))
         return await receiver.answer(delivery)
     }
 

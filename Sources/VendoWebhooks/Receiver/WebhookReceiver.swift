@@ -156,16 +156,12 @@ public struct WebhookReceiver: HTTPResponder {
         guard let body = try await collectBody(request) else {
             return ReceiverResponses.payloadTooLarge(limit: configuration.maxBodySize)
         }
-        if let failure = signatureCheck.check(headers: request.headers, body: body) {
-            return rejectInvalid(failure)
+        let verified: SignatureCheck.Verified
+        switch signatureCheck.verify(headers: request.headers, body: body) {
+        case .success(let value): verified = value
+        case .failure(let rejection): return rejectInvalid(rejection.message)
         }
-        let top: JSONParser.TopLevel
-        do {
-            top = try JSONParser.scanTopLevel(body)
-        } catch {
-            return rejectInvalid("the body is not valid JSON (\(error))")
-        }
-        let delivery = Self.makeDelivery(top: top, body: body, headers: request.headers)
+        let delivery = Self.makeDelivery(verified, body: body, headers: request.headers)
         return await answer(delivery)
     }
 
@@ -286,25 +282,36 @@ public struct WebhookReceiver: HTTPResponder {
         return scan
     }
 
-    static func makeDelivery(top: JSONParser.TopLevel, body: [UInt8], headers: HTTPHeaders) -> WebhookDelivery {
+    static func makeDelivery(_ verified: SignatureCheck.Verified, body: [UInt8], headers: HTTPHeaders) -> WebhookDelivery {
         let scan = scanHeaders(headers)
         let kept = HTTPHeaders(scan.kept)
-        if top.isObject, let id = top.id, !id.isEmpty, let type = top.type, !type.isEmpty {
-            return WebhookDelivery(
-                id: id, type: type, occurredAt: top.occurredAt ?? "", rawBody: body, provider: scan.provider,
-                connectionID: scan.connectionID, dedupeKey: id, isEnvelope: true, source: .vendo, headers: kept)
+        let json: DeliveryJSON
+        switch verified {
+        case .object(let event):
+            // The SDK reports a missing or non-string member as "".
+            if !event.id.isEmpty, !event.type.isEmpty {
+                return WebhookDelivery(
+                    id: event.id, type: event.type, occurredAt: event.occurredAt, rawBody: body, provider: scan.provider,
+                    connectionID: scan.connectionID, dedupeKey: event.id, isEnvelope: true, source: .vendo,
+                    headers: kept, json: .event(event))
+            }
+            json = .event(event)
+        case .other(let value):
+            json = .parsed(value)
         }
         let name = scan.provider ?? "unknown"
         let key: String
-        if name == "telegram", let updateID = top.updateID {
+        // Only Telegram needs a member of a provider body; its handlers read the update anyway,
+        // and the event keeps what is built here.
+        if name == "telegram", case .object(let event) = verified, case .int(let updateID)? = event.payload["update_id"] {
             key = "telegram:\(scan.connectionID ?? ""):\(updateID)"
         } else {
             let signature = (scan.signature ?? "").trimmingCharacters(in: .whitespaces).lowercased()
             key = "\(name):sig:\(signature)"
         }
         return WebhookDelivery(
-            id: key, type: "provider.\(name)", rawBody: body, provider: scan.provider, connectionID: scan.connectionID,
-            dedupeKey: key, isEnvelope: false, source: .vendo, headers: kept)
+            id: key, type: "provider.\(name)", occurredAt: "", rawBody: body, provider: scan.provider,
+            connectionID: scan.connectionID, dedupeKey: key, isEnvelope: false, source: .vendo, headers: kept, json: json)
     }
 
     private static func trimmedNonEmpty(_ value: String) -> String? {

@@ -1,3 +1,4 @@
+import Synchronization
 import Foundation
 
 /// Runs the handlers that match a delivery: all at once, each in its own task
@@ -75,7 +76,7 @@ final class OneShot<Value: Sendable>: Sendable {
         var waiters: [CheckedContinuation<Value, Never>] = []
     }
 
-    private let state = Locked(State())
+    private let state = Mutex(State())
 
     /// Sets the value if none was set yet; returns whether this call set it.
     @discardableResult
@@ -127,7 +128,7 @@ final class DeadlineWatchdog: Sendable {
         var ticking = false
     }
 
-    private let state = Locked(State())
+    private let state = Mutex(State())
     private let tick: Duration
 
     init(tick: Duration) { self.tick = tick }
