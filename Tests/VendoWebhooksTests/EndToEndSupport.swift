@@ -22,19 +22,24 @@ struct RawResponse: Sendable {
 }
 
 /// A deliberately independent HTTP/1.1 client for driving the binary: one
-/// request per connection (`Connection: close`), blocking I/O on a Dispatch
-/// thread so the Swift concurrency pool stays free for in-process servers.
+/// request per connection (`Connection: close`), blocking I/O on a thread of
+/// its own so neither the Swift concurrency pool nor Dispatch's is held up.
 enum TestHTTP {
     static func request(
         _ method: String, port: Int, path: String, headers: [(String, String)] = [], body: [UInt8] = [],
         host: String = "127.0.0.1", timeout: Duration = .seconds(60)
     ) async throws -> RawResponse {
+        // A thread of its own per request: Dispatch's global pool is small on a
+        // 2-core machine and shared with the whole test process, so parallel
+        // suites blocking in it would starve each other's in-process servers.
         try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async {
+            let thread = Thread {
                 continuation.resume(with: Result {
                     try blockingRequest(method, host: host, port: port, path: path, headers: headers, body: body, timeout: timeout)
                 })
             }
+            thread.name = "TestHTTP.request"
+            thread.start()
         }
     }
 

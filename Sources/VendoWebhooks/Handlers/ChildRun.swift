@@ -46,6 +46,27 @@ final class ChildRun: @unchecked Sendable {
         var stderr: [UInt8]
         /// The child's process id (tests check it was reaped).
         var pid: Int32
+        /// The descriptors this run opened (tests check each is closed afterwards).
+        var descriptors: [DescriptorIdentity]
+    }
+
+    /// A descriptor and the file it referred to when opened: its number alone
+    /// may be reused by someone else as soon as it is closed.
+    struct DescriptorIdentity: Sendable, Equatable {
+        var fd: Int32
+        var device: UInt64
+        var inode: UInt64
+
+        init?(_ fd: Int32) {
+            var info = stat()
+            guard fstat(fd, &info) == 0 else { return nil }
+            self.fd = fd
+            device = UInt64(info.st_dev)
+            inode = UInt64(info.st_ino)
+        }
+
+        /// Whether `fd` still refers to the same file.
+        var isStillOpen: Bool { DescriptorIdentity(fd) == self }
     }
 
     private let executable: String
@@ -59,6 +80,7 @@ final class ChildRun: @unchecked Sendable {
 
     // Confined to `queue`.
     private var pid: Int32 = 0
+    private var descriptors: [DescriptorIdentity] = []
     private var stopReason: StopReason?
     private var finished = false
     private var continuation: CheckedContinuation<Result, any Error>?
@@ -117,6 +139,7 @@ final class ChildRun: @unchecked Sendable {
             return
         }
 
+        descriptors = (stdoutPipe + stderrPipe + stdinPair).compactMap(DescriptorIdentity.init)
         let spawned = Self.spawn(
             executable: executable, arguments: arguments, environment: environment,
             workingDirectory: workingDirectory, stdin: stdinPair[1], stdout: stdoutPipe[1], stderr: stderrPipe[1])
@@ -197,7 +220,7 @@ final class ChildRun: @unchecked Sendable {
         inputWriter = nil
         let continuation = self.continuation
         self.continuation = nil
-        continuation?.resume(returning: Result(status: status, stdout: stdout, stderr: stderr, pid: pid))
+        continuation?.resume(returning: Result(status: status, stdout: stdout, stderr: stderr, pid: pid, descriptors: descriptors))
     }
 
     private func fail(_ error: any Error) {
