@@ -1,0 +1,351 @@
+import Foundation
+import Logging
+import Vendo
+import VendoHTTPServer
+
+/// Receives Vendo's signed webhook deliveries: verify → dedupe → dispatch.
+///
+/// Mount it for `POST /webhooks/vendo` (``WebhookEndpoint`` does). For each request:
+/// 1. anything but POST ⇒ 405 with `Allow: POST`;
+/// 2. the body is collected up to ``Configuration/maxBodySize`` ⇒ 413 beyond;
+/// 3. `Vendo-Signature` and `Vendo-Timestamp` are checked against the raw
+///    bytes with the SDK's `WebhooksAPI`, then the body must be JSON ⇒ 400
+///    `validation_failed` naming the failed check;
+/// 4. the delivery's key is claimed in the ``DedupeWindow`` ⇒ already handled:
+///    200 `{"ok":true,"duplicate":true,…}` and no handler runs;
+/// 5. every handler whose pattern matches the event type runs concurrently,
+///    each under its timeout. All succeeded (or none matched) ⇒ 200
+///    `{"ok":true,"id":…}` and the key is remembered; any failure or timeout
+///    ⇒ `onError` observers are told, the key is not remembered, and the
+///    answer is 503 `handler_failed` with `Retry-After`, so the sender retries.
+///
+/// Register handlers before handing the receiver to a server: it is a value,
+/// and copies made earlier (a Telegram responder, an endpoint) do not see
+/// later registrations.
+public struct WebhookReceiver: HTTPResponder {
+    /// The limits in force.
+    public let configuration: Configuration
+    /// Counters and latency histogram, shared by every copy of this receiver.
+    public let metrics: WebhookMetrics
+    /// The memory of handled deliveries, shared by every copy of this receiver.
+    public let dedupe: DedupeWindow
+    /// The signature's maximum age, in seconds.
+    public let maxAgeSeconds: Int
+
+    let signatureCheck: SignatureCheck
+    let logger: Logger
+    private(set) var registry = HandlerRegistry()
+
+    /// A receiver that verifies with the given secrets (several: key rotation).
+    /// - Throws: ``WebhookConfigurationError`` when no non-empty secret is given
+    ///   or a configuration value is out of range.
+    public init(
+        secrets: [String], maxAgeSeconds: Int = 300, configuration: Configuration = Configuration(),
+        metrics: WebhookMetrics? = nil, logger: Logger = Logger(label: "vendo.webhooks")
+    ) throws {
+        let usable = secrets.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        guard !usable.isEmpty else {
+            throw WebhookConfigurationError(
+                "no webhook secret: pass at least one non-empty secret (Vendo sets VENDO_WEBHOOK_SECRET on every deployment)")
+        }
+        try self.init(
+            check: SignatureCheck(secrets: usable, maxAgeSeconds: maxAgeSeconds), maxAgeSeconds: maxAgeSeconds,
+            configuration: configuration, metrics: metrics, logger: logger)
+    }
+
+    /// A receiver whose secrets come from `VENDO_WEBHOOK_SECRET` (comma-separated for rotation).
+    /// - Throws: ``WebhookConfigurationError`` when the variable is unset or empty.
+    public init(
+        environment env: [String: String] = ProcessInfo.processInfo.environment, maxAgeSeconds: Int = 300,
+        configuration: Configuration = Configuration(), metrics: WebhookMetrics? = nil,
+        logger: Logger = Logger(label: "vendo.webhooks")
+    ) throws {
+        let secrets = (env["VENDO_WEBHOOK_SECRET"] ?? "").split(separator: ",").map(String.init)
+        guard secrets.contains(where: { !$0.trimmingCharacters(in: .whitespaces).isEmpty }) else {
+            throw WebhookConfigurationError(
+                "VENDO_WEBHOOK_SECRET is not set: set it to the deployment's webhook secret (whsec_…), several separated by commas")
+        }
+        try self.init(
+            secrets: secrets, maxAgeSeconds: maxAgeSeconds, configuration: configuration, metrics: metrics,
+            logger: logger)
+    }
+
+    /// A receiver that verifies with an SDK verifier you configured yourself
+    /// (its secrets, max age and clock are used as they are).
+    /// - Parameter maxAgeSeconds: the verifier's max age, used for the default dedupe window.
+    public init(
+        webhooks: WebhooksAPI, maxAgeSeconds: Int = 300, configuration: Configuration = Configuration(),
+        metrics: WebhookMetrics? = nil, logger: Logger = Logger(label: "vendo.webhooks")
+    ) throws {
+        guard webhooks.isConfigured else {
+            throw WebhookConfigurationError(
+                "the WebhooksAPI has no secret: create it with a secret or set VENDO_WEBHOOK_SECRET")
+        }
+        try self.init(
+            check: SignatureCheck(webhooks: webhooks), maxAgeSeconds: maxAgeSeconds, configuration: configuration,
+            metrics: metrics, logger: logger)
+    }
+
+    private init(
+        check: SignatureCheck, maxAgeSeconds: Int, configuration: Configuration, metrics: WebhookMetrics?,
+        logger: Logger
+    ) throws {
+        try configuration.validate(maxAgeSeconds: maxAgeSeconds)
+        self.signatureCheck = check
+        self.maxAgeSeconds = maxAgeSeconds
+        self.configuration = configuration
+        self.metrics = metrics ?? WebhookMetrics()
+        self.dedupe = DedupeWindow(
+            capacity: configuration.dedupeCapacity,
+            window: configuration.dedupeWindow ?? .seconds(2 * maxAgeSeconds))
+        self.logger = logger
+    }
+
+    // MARK: Registration
+
+    /// Runs `body` for deliveries whose type matches `pattern`.
+    /// - Parameters:
+    ///   - name: shown in logs and `onError` (default `<pattern>#<n>`).
+    ///   - timeout: overrides ``Configuration/handlerTimeout`` for this handler.
+    public mutating func on(
+        _ pattern: EventPattern, name: String? = nil, timeout: Duration? = nil,
+        _ body: @escaping @Sendable (WebhookDelivery) async throws -> Void
+    ) {
+        registry.add(pattern, name: name, timeout: timeout, body)
+    }
+
+    /// Runs `handler` for deliveries whose type matches `pattern`.
+    public mutating func on(
+        _ pattern: EventPattern, name: String? = nil, timeout: Duration? = nil, handler: any WebhookHandler
+    ) {
+        registry.add(pattern, name: name, timeout: timeout) { try await handler.handle($0) }
+    }
+
+    /// Runs `body` for every delivery (the pattern `*`).
+    public mutating func onAny(
+        name: String? = nil, timeout: Duration? = nil,
+        _ body: @escaping @Sendable (WebhookDelivery) async throws -> Void
+    ) {
+        registry.add(.any, name: name, timeout: timeout, body)
+    }
+
+    /// Runs `handler` for every delivery (the pattern `*`).
+    public mutating func onAny(name: String? = nil, timeout: Duration? = nil, handler: any WebhookHandler) {
+        registry.add(.any, name: name, timeout: timeout) { try await handler.handle($0) }
+    }
+
+    /// Tells `observer` about each failed handler run, with its delivery, before
+    /// the 503 is sent. Keep it quick: the response waits for it.
+    public mutating func onError(_ observer: @escaping @Sendable (WebhookDelivery, WebhookHandlerFailure) async -> Void) {
+        registry.addErrorObserver(observer)
+    }
+
+    /// Names of the handlers a delivery of `eventType` would run, in registration order.
+    public func handlerNames(matching eventType: String) -> [String] {
+        registry.names(matching: eventType)
+    }
+
+    // MARK: Serving
+
+    /// Handles one request to the webhook path (see the type's description).
+    public func respond(to request: HTTPRequest) async throws -> HTTPResponse {
+        guard request.method == .post else {
+            metrics.record(.methodNotAllowed)
+            return ReceiverResponses.methodNotAllowed()
+        }
+        guard let body = try await collectBody(request) else {
+            return ReceiverResponses.payloadTooLarge(limit: configuration.maxBodySize)
+        }
+        let verified: SignatureCheck.Verified
+        switch signatureCheck.verify(headers: request.headers, body: body) {
+        case .success(let value): verified = value
+        case .failure(let rejection): return rejectInvalid(rejection.message)
+        }
+        let delivery = Self.makeDelivery(verified, body: body, headers: request.headers)
+        return await answer(delivery)
+    }
+
+    /// Dedupe and dispatch of an already verified delivery: what `respond(to:)`
+    /// does after verification. Records metrics and logs, but builds no response.
+    public func dispatch(_ delivery: WebhookDelivery) async -> DispatchResult {
+        guard await dedupe.claim(delivery.dedupeKey) == .run else {
+            finishLog(delivery, .duplicate)
+            return .duplicate
+        }
+        let failures = await HandlerRunner.run(
+            delivery, registry: registry, defaultTimeout: configuration.handlerTimeout, metrics: metrics)
+        dedupe.finish(delivery.dedupeKey, succeeded: failures.isEmpty)
+        guard failures.isEmpty else {
+            for failure in failures {
+                logger.info(
+                    "webhook handler failed",
+                    metadata: [
+                        "webhook.event_id": "\(delivery.id)", "webhook.event_type": "\(delivery.type)",
+                        "webhook.handler": "\(failure.handlerName)", "webhook.error": "\(failure)",
+                    ])
+                for observer in registry.errorObservers { await observer(delivery, failure) }
+            }
+            finishLog(delivery, failures.contains(where: \.isTimeout) ? .handlerTimeout : .handlerFailed)
+            return .failed(failures)
+        }
+        finishLog(delivery, .ok)
+        return .handled
+    }
+
+    /// Turns a dispatch result into the response the sender expects.
+    func answer(_ delivery: WebhookDelivery) async -> HTTPResponse {
+        switch await dispatch(delivery) {
+        case .handled: return ReceiverResponses.ok(id: delivery.id)
+        case .duplicate: return ReceiverResponses.duplicate(id: delivery.id)
+        case .failed: return ReceiverResponses.handlerFailed(retryAfterSeconds: configuration.retryAfterSeconds)
+        }
+    }
+
+    /// The body, or `nil` when it is over the limit (already counted and logged).
+    func collectBody(_ request: HTTPRequest) async throws -> [UInt8]? {
+        do {
+            // Refuses a declared Content-Length over the limit before reading anything.
+            return try await request.body.collect(upTo: configuration.maxBodySize)
+        } catch let error as HTTPError where error.status == .payloadTooLarge {
+            recordTooLarge()
+            return nil
+        }
+    }
+
+    private func recordTooLarge() {
+        metrics.record(.tooLarge)
+        logger.info(
+            "webhook rejected: body too large",
+            metadata: ["webhook.outcome": "\(WebhookOutcome.tooLarge.rawValue)", "webhook.limit": "\(configuration.maxBodySize)"])
+    }
+
+    func rejectInvalid(_ reason: String) -> HTTPResponse {
+        metrics.record(.invalid)
+        logger.info(
+            "webhook rejected: verification failed",
+            metadata: ["webhook.outcome": "\(WebhookOutcome.invalid.rawValue)", "webhook.reason": "\(reason)"])
+        return ReceiverResponses.validationFailed(reason)
+    }
+
+    private func finishLog(_ delivery: WebhookDelivery, _ outcome: WebhookOutcome) {
+        metrics.record(outcome)
+        logger.debug(
+            "webhook delivery",
+            metadata: [
+                "webhook.event_id": "\(delivery.id)", "webhook.event_type": "\(delivery.type)",
+                "webhook.outcome": "\(outcome.rawValue)",
+            ])
+    }
+
+    // MARK: Building deliveries
+
+    /// The header fields handed to handlers (never the signature).
+    static let forwardedHeaderNames = ["Vendo-Timestamp", "X-Vendo-Provider", "X-Vendo-Connection-Id", "Content-Type", "User-Agent"]
+
+    /// What one pass over the request headers finds.
+    private struct HeaderScan {
+        var kept: [(name: String, value: String)] = []
+        var provider: String?
+        var connectionID: String?
+        var signature: String?
+    }
+
+    /// One pass over the headers instead of a case-insensitive lookup per name.
+    private static func scanHeaders(_ headers: HTTPHeaders) -> HeaderScan {
+        var scan = HeaderScan()
+        scan.kept.reserveCapacity(forwardedHeaderNames.count)
+        for field in headers {
+            var name = field.name
+            let kind: Int? = name.withUTF8 { bytes in
+                switch bytes.count {
+                case 15 where asciiEqualsIgnoringCase(bytes, "Vendo-Timestamp"): return 0
+                case 16 where asciiEqualsIgnoringCase(bytes, "X-Vendo-Provider"): return 1
+                case 21 where asciiEqualsIgnoringCase(bytes, "X-Vendo-Connection-Id"): return 2
+                case 12 where asciiEqualsIgnoringCase(bytes, "Content-Type"): return 3
+                case 10 where asciiEqualsIgnoringCase(bytes, "User-Agent"): return 4
+                case 15 where asciiEqualsIgnoringCase(bytes, "Vendo-Signature"): return 5
+                default: return nil
+                }
+            }
+            switch kind {
+            case 5: if scan.signature == nil { scan.signature = field.value }
+            case let index?:
+                // Keep the first of each (the SDK already refused repeated signature headers).
+                let canonical = forwardedHeaderNames[index]
+                guard !scan.kept.contains(where: { $0.name == canonical }) else { continue }
+                scan.kept.append((canonical, field.value))
+                if index == 1 { scan.provider = normalizedProvider(field.value) }
+                if index == 2 { scan.connectionID = trimmedNonEmpty(field.value) }
+            case nil: continue
+            }
+        }
+        return scan
+    }
+
+    static func makeDelivery(_ verified: SignatureCheck.Verified, body: [UInt8], headers: HTTPHeaders) -> WebhookDelivery {
+        let scan = scanHeaders(headers)
+        let kept = HTTPHeaders(scan.kept)
+        let json: DeliveryJSON
+        switch verified {
+        case .object(let event):
+            // The SDK reports a missing or non-string member as "".
+            if !event.id.isEmpty, !event.type.isEmpty {
+                return WebhookDelivery(
+                    id: event.id, type: event.type, occurredAt: event.occurredAt, rawBody: body, provider: scan.provider,
+                    connectionID: scan.connectionID, dedupeKey: event.id, isEnvelope: true, source: .vendo,
+                    headers: kept, json: .event(event))
+            }
+            json = .event(event)
+        case .other(let value):
+            json = .parsed(value)
+        }
+        let name = scan.provider ?? "unknown"
+        let key: String
+        // Only Telegram needs a member of a provider body; its handlers read the update anyway,
+        // and the event keeps what is built here.
+        if name == "telegram", case .object(let event) = verified, case .int(let updateID)? = event.payload["update_id"] {
+            key = "telegram:\(scan.connectionID ?? ""):\(updateID)"
+        } else {
+            let signature = (scan.signature ?? "").trimmingCharacters(in: .whitespaces).lowercased()
+            key = "\(name):sig:\(signature)"
+        }
+        return WebhookDelivery(
+            id: key, type: "provider.\(name)", occurredAt: "", rawBody: body, provider: scan.provider,
+            connectionID: scan.connectionID, dedupeKey: key, isEnvelope: false, source: .vendo, headers: kept, json: json)
+    }
+
+    private static func trimmedNonEmpty(_ value: String) -> String? {
+        let trimmed = value.trimmingCharacters(in: .whitespaces)
+        return trimmed.isEmpty ? nil : trimmed
+    }
+
+    private static func normalizedProvider(_ value: String) -> String? {
+        trimmedNonEmpty(value)?.lowercased()
+    }
+}
+
+/// What became of a delivery handed to ``WebhookReceiver/dispatch(_:)``.
+public enum DispatchResult: Sendable {
+    /// Every matching handler succeeded (or none matched); the key is remembered.
+    case handled
+    /// Already handled within the window; no handler ran.
+    case duplicate
+    /// These handler runs failed; the key is not remembered.
+    case failed([WebhookHandlerFailure])
+}
+
+/// Whether `bytes` spell `expected` (ASCII), ignoring letter case.
+@inline(__always)
+func asciiEqualsIgnoringCase(_ bytes: UnsafeBufferPointer<UInt8>, _ expected: StaticString) -> Bool {
+    guard bytes.count == expected.utf8CodeUnitCount else { return false }
+    return expected.withUTF8Buffer { expected in
+        for offset in 0..<expected.count {
+            let a = bytes[offset]
+            let b = expected[offset]
+            guard a == b || (a | 0x20 == b | 0x20 && (b | 0x20) >= UInt8(ascii: "a") && (b | 0x20) <= UInt8(ascii: "z")) else {
+                return false
+            }
+        }
+        return true
+    }
+}

@@ -1,0 +1,178 @@
+import Synchronization
+import Foundation
+
+/// Runs the handlers that match a delivery: all at once, each in its own task
+/// under its own deadline, and reports the ones that failed.
+///
+/// A handler that suspends and then ignores cancellation cannot hold the
+/// response hostage: the receiver stops waiting at the deadline (the
+/// handler's task is cancelled and left to finish on its own). That is why
+/// handlers run in unstructured tasks raced against a shared watchdog rather
+/// than in a task group, which would wait for every child before returning.
+/// (A handler that blocks its thread without ever suspending cannot be
+/// preempted by anything in Swift concurrency; it also starves the pool, so
+/// blocking work belongs in `ExecHandler` or on a thread of its own.)
+enum HandlerRunner {
+    static func run(
+        _ delivery: WebhookDelivery, registry: HandlerRegistry, defaultTimeout: Duration,
+        metrics: WebhookMetrics, watchdog: DeadlineWatchdog = .shared
+    ) async -> [WebhookHandlerFailure] {
+        var pending: [(registration: HandlerRegistration, result: OneShot<HandlerResult>, timeout: Duration, watch: UInt64?)] = []
+        for registration in registry.registrations where registration.pattern.matches(delivery.type) {
+            let timeout = registration.timeout ?? defaultTimeout
+            let result = OneShot<HandlerResult>()
+            let body = registration.body
+            // `Task.immediate` runs the handler on this thread until it first
+            // suspends: an in-process handler that does not suspend finishes
+            // right here, with no scheduling hop and no watchdog entry. One
+            // that suspends (I/O, a child process) goes on as its own task,
+            // raced against the deadline below.
+            let task = Task.immediate {
+                let started = ContinuousClock.now
+                let outcome: HandlerResult
+                do {
+                    try await body(delivery)
+                    outcome = .succeeded
+                } catch {
+                    outcome = .threw(error)
+                }
+                metrics.observeHandler(seconds: (ContinuousClock.now - started).seconds)
+                result.fulfill(outcome)
+            }
+            var watch: UInt64?
+            if !result.isFulfilled {
+                watch = watchdog.schedule(after: timeout) {
+                    if result.fulfill(.timedOut) { task.cancel() }
+                }
+            }
+            pending.append((registration, result, timeout, watch))
+        }
+        var failures: [WebhookHandlerFailure] = []
+        for entry in pending {
+            let outcome = await entry.result.value()
+            if let watch = entry.watch { watchdog.cancel(watch) }
+            switch outcome {
+            case .succeeded: break
+            case .threw(let error):
+                failures.append(WebhookHandlerFailure(handlerName: entry.registration.name, reason: .threw(error)))
+            case .timedOut:
+                failures.append(WebhookHandlerFailure(handlerName: entry.registration.name, reason: .timedOut(entry.timeout)))
+            }
+        }
+        return failures
+    }
+}
+
+enum HandlerResult: Sendable {
+    case succeeded
+    case threw(any Error)
+    case timedOut
+}
+
+/// A value set once, awaited by one or more readers.
+final class OneShot<Value: Sendable>: Sendable {
+    private struct State {
+        var value: Value?
+        var waiters: [CheckedContinuation<Value, Never>] = []
+    }
+
+    private let state = Mutex(State())
+
+    /// Sets the value if none was set yet; returns whether this call set it.
+    @discardableResult
+    func fulfill(_ value: Value) -> Bool {
+        let waiters = state.withLock { state -> [CheckedContinuation<Value, Never>]? in
+            guard state.value == nil else { return nil }
+            state.value = value
+            defer { state.waiters = [] }
+            return state.waiters
+        }
+        guard let waiters else { return false }
+        for waiter in waiters { waiter.resume(returning: value) }
+        return true
+    }
+
+    /// Whether the value is set.
+    var isFulfilled: Bool { state.withLock { $0.value != nil } }
+
+    /// The value, once set.
+    func value() async -> Value {
+        if let value = state.withLock({ $0.value }) { return value }
+        return await withCheckedContinuation { continuation in
+            let ready = state.withLock { state -> Value? in
+                if let value = state.value { return value }
+                state.waiters.append(continuation)
+                return nil
+            }
+            if let ready { continuation.resume(returning: ready) }
+        }
+    }
+}
+
+/// One ticking task that fires deadlines, instead of a sleeping task per handler run.
+///
+/// Registering is a lock and a dictionary insert; the ticker only runs while
+/// something is scheduled, and deadlines fire within one tick (10 ms) late.
+final class DeadlineWatchdog: Sendable {
+    /// The process-wide watchdog.
+    static let shared = DeadlineWatchdog(tick: .milliseconds(10))
+
+    private struct Entry {
+        let deadline: ContinuousClock.Instant
+        let fire: @Sendable () -> Void
+    }
+
+    private struct State {
+        var entries: [UInt64: Entry] = [:]
+        var nextID: UInt64 = 1
+        var ticking = false
+    }
+
+    private let state = Mutex(State())
+    private let tick: Duration
+
+    init(tick: Duration) { self.tick = tick }
+
+    /// Calls `fire` once, about `delay` from now, unless cancelled first.
+    func schedule(after delay: Duration, _ fire: @escaping @Sendable () -> Void) -> UInt64 {
+        let deadline = ContinuousClock.now + delay
+        let (id, startTicker) = state.withLock { state -> (UInt64, Bool) in
+            let id = state.nextID
+            state.nextID &+= 1
+            state.entries[id] = Entry(deadline: deadline, fire: fire)
+            let start = !state.ticking
+            state.ticking = true
+            return (id, start)
+        }
+        if startTicker {
+            Task.detached { [self] in await self.runTicker() }
+        }
+        return id
+    }
+
+    /// Drops a scheduled call (no-op when it already fired).
+    func cancel(_ id: UInt64) {
+        state.withLock { _ = $0.entries.removeValue(forKey: id) }
+    }
+
+    private func runTicker() async {
+        while true {
+            try? await Task.sleep(for: tick)
+            let now = ContinuousClock.now
+            let due = state.withLock { state -> [Entry]? in
+                if state.entries.isEmpty {
+                    state.ticking = false
+                    return nil
+                }
+                var due: [Entry] = []
+                for (id, entry) in state.entries where entry.deadline <= now {
+                    due.append(entry)
+                    state.entries.removeValue(forKey: id)
+                }
+                return due
+            }
+            guard let due else { return }
+            for entry in due { entry.fire() }
+        }
+    }
+}

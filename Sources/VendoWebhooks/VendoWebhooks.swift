@@ -1,1 +1,0 @@
-// VendoWebhooks: placeholder until its issue lands.

@@ -1,0 +1,108 @@
+import Synchronization
+import Testing
+
+@testable import VendoWebhooks
+
+/// A clock tests move by hand.
+final class ManualClock: Sendable {
+    private let current = Mutex(1000.0)
+    var now: Double { current.withLock { $0 } }
+    func advance(_ seconds: Double) { current.withLock { $0 += seconds } }
+    var function: @Sendable () -> Double { { [self] in self.now } }
+}
+
+@Suite struct DedupeWindowTests {
+    @Test func successIsRememberedFailureIsNot() async {
+        let window = DedupeWindow()
+        #expect(await window.claim("a") == .run)
+        window.finish("a", succeeded: true)
+        #expect(await window.claim("a") == .duplicate)
+        #expect(window.contains("a"))
+
+        #expect(await window.claim("b") == .run)
+        window.finish("b", succeeded: false)
+        #expect(!window.contains("b"))
+        #expect(await window.claim("b") == .run)
+        window.finish("b", succeeded: true)
+        #expect(await window.claim("b") == .duplicate)
+    }
+
+    @Test func keysExpireAfterTheWindow() async {
+        let clock = ManualClock()
+        let window = DedupeWindow(capacity: 100, window: .seconds(60), now: clock.function)
+        _ = await window.claim("a")
+        window.finish("a", succeeded: true)
+        clock.advance(59)
+        #expect(await window.claim("a") == .duplicate)
+        clock.advance(2)
+        #expect(!window.contains("a"))
+        #expect(window.count == 0)
+        #expect(await window.claim("a") == .run)
+        window.finish("a", succeeded: true)
+        #expect(window.count == 1)
+        #expect(await window.claim("a") == .duplicate)
+    }
+
+    @Test func capacityEvictsTheOldest() async {
+        let clock = ManualClock()
+        let window = DedupeWindow(capacity: 3, window: .seconds(600), now: clock.function)
+        for key in ["k1", "k2", "k3", "k4", "k5"] {
+            #expect(await window.claim(key) == .run)
+            window.finish(key, succeeded: true)
+            clock.advance(1)
+        }
+        #expect(window.count == 3)
+        #expect(!window.contains("k1"))
+        #expect(!window.contains("k2"))
+        #expect(window.contains("k3") && window.contains("k4") && window.contains("k5"))
+        #expect(await window.claim("k1") == .run)
+        window.finish("k1", succeeded: false)
+    }
+
+    @Test func memoryStaysBoundedUnderChurn() async {
+        let clock = ManualClock()
+        let window = DedupeWindow(capacity: 500, window: .seconds(10), now: clock.function)
+        for index in 0..<20_000 {
+            let key = "key-\(index)"
+            #expect(await window.claim(key) == .run)
+            window.finish(key, succeeded: true)
+            if index % 100 == 0 { clock.advance(0.5) }
+        }
+        #expect(window.count <= 500)
+        #expect(window.inFlightCount == 0)
+    }
+
+    @Test func concurrentClaimsOfOneKeyRunOnce() async {
+        let window = DedupeWindow()
+        let runs = Recorder<Int>()
+        await withTaskGroup(of: DedupeWindow.Claim.self) { group in
+            for _ in 0..<64 {
+                group.addTask {
+                    let claim = await window.claim("same")
+                    if claim == .run {
+                        runs.append(1)
+                        try? await Task.sleep(for: .milliseconds(20))
+                        window.finish("same", succeeded: true)
+                    }
+                    return claim
+                }
+            }
+            var duplicates = 0
+            for await claim in group where claim == .duplicate { duplicates += 1 }
+            #expect(duplicates == 63)
+        }
+        #expect(runs.count == 1)
+    }
+
+    @Test func aWaiterRunsAgainWhenTheFirstFails() async {
+        let window = DedupeWindow()
+        #expect(await window.claim("k") == .run)
+        let waiter = Task { await window.claim("k") }
+        // Let the waiter queue up behind the in-flight claim.
+        #expect(await waitUntil { window.waiterCount("k") == 1 })
+        window.finish("k", succeeded: false)
+        #expect(await waiter.value == .run)
+        window.finish("k", succeeded: true)
+        #expect(await window.claim("k") == .duplicate)
+    }
+}

@@ -1,0 +1,503 @@
+import Foundation
+import Logging
+import Testing
+import Vendo
+import VendoHTTPServer
+
+@testable import VendoWebhooks
+
+@Suite struct WebhookReceiverTests {
+    // MARK: Acknowledgement
+
+    @Test func goodDeliveryIsAcknowledgedAfterTheHandlerRan() async throws {
+        var receiver = Fixture.receiver()
+        let seen = Recorder<WebhookDelivery>()
+        receiver.on("connection.connected") { seen.append($0) }
+        let body = Fixture.envelope(id: "evt_1")
+        let response = try await receiver.respond(to: Fixture.post(body, extra: [("X-Vendo-Provider", "telegram")]))
+        #expect(response.status == .ok)
+        #expect(response.bodyText == #"{"ok":true,"id":"evt_1"}"#)
+        #expect(response.headers["Content-Type"]?.hasPrefix("application/json") == true)
+        let delivery = try #require(seen.all.first)
+        #expect(seen.count == 1)
+        #expect(delivery.id == "evt_1")
+        #expect(delivery.type == "connection.connected")
+        #expect(delivery.occurredAt == "2026-05-07T10:00:00Z")
+        #expect(delivery.data == ["slug": "gmail"])
+        #expect(delivery.payload["id"] == "evt_1")
+        #expect(delivery.rawBody == body)
+        #expect(delivery.isEnvelope)
+        #expect(delivery.dedupeKey == "evt_1")
+        #expect(delivery.source == .vendo)
+        #expect(delivery.provider == "telegram")
+        #expect(delivery.headers["Vendo-Timestamp"] != nil)
+        #expect(delivery.headers["Vendo-Signature"] == nil)
+        #expect(receiver.metrics.count(.ok) == 1)
+    }
+
+    @Test func noMatchingHandlerIsStillSuccess() async throws {
+        var receiver = Fixture.receiver()
+        let seen = Recorder<String>()
+        receiver.on("billing.*") { seen.append($0.type) }
+        let response = try await receiver.respond(to: Fixture.post(Fixture.envelope(id: "evt_none")))
+        #expect(response.status == .ok)
+        #expect(response.json["ok"] == true)
+        #expect(seen.count == 0)
+        #expect(receiver.dedupe.contains("evt_none"))
+    }
+
+    @Test func escapesTheIdInTheAcknowledgement() async throws {
+        let receiver = Fixture.receiver()
+        let body = Array(#"{"id":"a\"b\\c\u0001","type":"t"}"#.utf8)
+        let response = try await receiver.respond(to: Fixture.post(body))
+        #expect(response.status == .ok)
+        #expect(response.json == ["ok": true, "id": "a\"b\\c\u{01}"])
+    }
+
+    // MARK: Routing
+
+    @Test func routesByExactWildcardAndAny() async throws {
+        var receiver = Fixture.receiver()
+        let calls = Recorder<String>()
+        receiver.on("connection.connected", name: "exact") { _ in calls.append("exact") }
+        receiver.on("connection.*", name: "prefix") { _ in calls.append("prefix") }
+        receiver.onAny(name: "any") { _ in calls.append("any") }
+        receiver.on("connection.disconnected", name: "other") { _ in calls.append("other") }
+        receiver.on("billing.*", name: "billing") { _ in calls.append("billing") }
+        #expect(receiver.handlerNames(matching: "connection.connected") == ["exact", "prefix", "any"])
+
+        _ = try await receiver.respond(to: Fixture.post(Fixture.envelope(type: "connection.connected")))
+        #expect(Set(calls.all) == ["exact", "prefix", "any"])
+        #expect(calls.count == 3)
+    }
+
+    @Test func severalHandlersForOneTypeRunConcurrently() async throws {
+        var receiver = Fixture.receiver()
+        // Each handler waits until both have started: only concurrent execution finishes.
+        let started = Recorder<Int>()
+        for index in 1...2 {
+            receiver.on("x.y") { _ in
+                started.append(index)
+                guard await waitUntil(timeout: .seconds(10), { started.count == 2 }) else {
+                    throw TestFailure("handlers ran one after the other")
+                }
+            }
+        }
+        let response = try await receiver.respond(to: Fixture.post(Fixture.envelope(type: "x.y")))
+        #expect(response.status == .ok)
+        #expect(Set(started.all) == [1, 2])
+    }
+
+    // MARK: Verification failures
+
+    @Test func everyVerificationFailureIs400WithTheCodeHeaderAndNoSignature() async throws {
+        let receiver = Fixture.receiver()
+        let body = Fixture.envelope(id: "evt_bad")
+        let good = Fixture.signatureHeaders(body)
+        let signature = good["Vendo-Signature"]!
+        let timestamp = good["Vendo-Timestamp"]!
+        let expectedForWrongSecret = Fixture.signatureHeaders(body, secret: "other")["Vendo-Signature"]!
+
+        var cases: [(String, HTTPHeaders, [UInt8])] = []
+        cases.append(("no headers", [:], body))
+        cases.append(("no signature", ["Vendo-Timestamp": timestamp], body))
+        cases.append(("no timestamp", ["Vendo-Signature": signature], body))
+        cases.append(("bad timestamp", ["Vendo-Signature": signature, "Vendo-Timestamp": "yesterday"], body))
+        let old = Fixture.signatureHeaders(body, date: Date().addingTimeInterval(-3600))
+        cases.append(("too old", old, body))
+        let future = Fixture.signatureHeaders(body, date: Date().addingTimeInterval(3600))
+        cases.append(("future", future, body))
+        cases.append(("short hex", ["Vendo-Signature": String(signature.dropLast()), "Vendo-Timestamp": timestamp], body))
+        cases.append(("non-hex", ["Vendo-Signature": String(signature.dropLast()) + "g", "Vendo-Timestamp": timestamp], body))
+        cases.append(("sha256= prefix", ["Vendo-Signature": "sha256=" + signature, "Vendo-Timestamp": timestamp], body))
+        cases.append(("trailing garbage", ["Vendo-Signature": signature + "00", "Vendo-Timestamp": timestamp], body))
+        cases.append(("wrong secret", Fixture.signatureHeaders(body, secret: "other"), body))
+        cases.append(("tampered body", good, body + [0x20]))
+        let notJSON = Array("not json".utf8)
+        cases.append(("not JSON", Fixture.signatureHeaders(notJSON), notJSON))
+        let truncated = Array(#"{"id":"x","type":"#.utf8)
+        cases.append(("truncated JSON", Fixture.signatureHeaders(truncated), truncated))
+
+        for (label, headers, sentBody) in cases {
+            let request = HTTPRequest(method: .post, target: "/webhooks/vendo", headers: headers, body: HTTPRequestBody(bytes: sentBody))
+            let response = try await receiver.respond(to: request)
+            #expect(response.status == .badRequest, "\(label)")
+            #expect(response.headers["Vendo-Error-Code"] == "validation_failed", "\(label)")
+            #expect(response.json["error"]?["code"] == "validation_failed", "\(label)")
+            let message = try #require(response.json["error"]?["message"]?.stringValue, "\(label)")
+            #expect(!message.isEmpty, "\(label)")
+            #expect(!message.contains(signature), "\(label): leaks the expected signature")
+            #expect(!message.contains(expectedForWrongSecret), "\(label)")
+            #expect(!message.contains(Fixture.secret), "\(label): leaks the secret")
+        }
+        #expect(receiver.metrics.count(.invalid) == cases.count)
+    }
+
+    @Test func messagesSayWhichCheckFailed() async throws {
+        let receiver = Fixture.receiver()
+        let body = Fixture.envelope()
+        let old = try await receiver.respond(to: Fixture.post(body, date: Date().addingTimeInterval(-3600)))
+        #expect(old.json["error"]?["message"]?.stringValue?.contains("too old") == true)
+        let notJSON = Array("{oops".utf8)
+        let invalid = try await receiver.respond(to: Fixture.post(notJSON))
+        #expect(invalid.json["error"]?["message"]?.stringValue?.contains("not valid JSON") == true)
+    }
+
+    @Test func rotatedSecretsAreAllAccepted() async throws {
+        let receiver = try WebhookReceiver(secrets: ["old_secret", "new_secret"])
+        for secret in ["old_secret", "new_secret"] {
+            let response = try await receiver.respond(to: Fixture.post(Fixture.envelope(), secret: secret))
+            #expect(response.status == .ok, "\(secret)")
+        }
+        let response = try await receiver.respond(to: Fixture.post(Fixture.envelope(), secret: "third"))
+        #expect(response.status == .badRequest)
+    }
+
+    @Test func secretsFromTheEnvironment() async throws {
+        let receiver = try WebhookReceiver(environment: ["VENDO_WEBHOOK_SECRET": " a_secret , b_secret "])
+        let response = try await receiver.respond(to: Fixture.post(Fixture.envelope(), secret: "b_secret"))
+        #expect(response.status == .ok)
+        #expect(throws: WebhookConfigurationError.self) { try WebhookReceiver(environment: [:]) }
+        #expect(throws: WebhookConfigurationError.self) { try WebhookReceiver(environment: ["VENDO_WEBHOOK_SECRET": " , "]) }
+        #expect(throws: WebhookConfigurationError.self) { try WebhookReceiver(secrets: []) }
+        #expect(throws: WebhookConfigurationError.self) { try WebhookReceiver(secrets: ["  "]) }
+        #expect(throws: WebhookConfigurationError.self) { try WebhookReceiver(webhooks: WebhooksAPI(secrets: [])) }
+    }
+
+    @Test func invalidConfigurationIsRefused() {
+        let bad: [WebhookReceiver.Configuration] = [
+            .init(maxBodySize: 0), .init(handlerTimeout: .zero), .init(dedupeCapacity: 0),
+            .init(dedupeWindow: .seconds(-1)), .init(retryAfterSeconds: -1),
+        ]
+        for configuration in bad {
+            #expect(throws: WebhookConfigurationError.self) { try WebhookReceiver(secrets: ["s"], configuration: configuration) }
+        }
+        #expect(throws: WebhookConfigurationError.self) { try WebhookReceiver(secrets: ["s"], maxAgeSeconds: 0) }
+    }
+
+    // MARK: Limits and methods
+
+    @Test func bodyOverTheLimitIs413() async throws {
+        var receiver = Fixture.receiver(.init(maxBodySize: 64))
+        let seen = Recorder<String>()
+        receiver.onAny { seen.append($0.id) }
+        let body = Fixture.envelope(data: "\"" + String(repeating: "x", count: 100) + "\"")
+        let response = try await receiver.respond(to: Fixture.post(body))
+        #expect(response.status == .payloadTooLarge)
+        #expect(response.json["error"]?["code"] == "payload_too_large")
+        #expect(response.headers["Vendo-Error-Code"] == "payload_too_large")
+        #expect(response.json["error"]?["message"]?.stringValue?.contains("64") == true)
+        #expect(seen.count == 0)
+        #expect(receiver.metrics.count(.tooLarge) == 1)
+        // Exactly at the limit is fine.
+        let small = try await receiver.respond(to: Fixture.post(Array(#"{"id":"s","type":"t"}"#.utf8)))
+        #expect(small.status == .ok)
+    }
+
+    @Test func otherMethodsAre405WithAllowPost() async throws {
+        let receiver = Fixture.receiver()
+        for method: HTTPMethod in [.get, .put, .delete, .head, "PATCH"] {
+            let response = try await receiver.respond(to: HTTPRequest(method: method, target: "/webhooks/vendo"))
+            #expect(response.status == .methodNotAllowed, "\(method)")
+            #expect(response.headers["Allow"] == "POST")
+            #expect(response.json["error"]?["code"] == "method_not_allowed")
+        }
+    }
+
+    // MARK: Failures, retries, timeouts
+
+    @Test func handlerFailureIs503ThenARetrySucceeds() async throws {
+        var receiver = Fixture.receiver(.init(retryAfterSeconds: 7))
+        let attempts = Recorder<String>()
+        let failures = Recorder<String>()
+        receiver.on("connection.*", name: "flaky") { delivery in
+            attempts.append(delivery.id)
+            if attempts.count == 1 { throw TestFailure("database password=hunter2 unreachable") }
+        }
+        receiver.onError { delivery, failure in failures.append("\(delivery.id) \(failure.handlerName) \(failure.isTimeout)") }
+        let body = Fixture.envelope(id: "evt_retry")
+        let first = try await receiver.respond(to: Fixture.post(body))
+        #expect(first.status == .serviceUnavailable)
+        #expect(first.headers["Retry-After"] == "7")
+        #expect(first.headers["Vendo-Error-Code"] == "handler_failed")
+        #expect(first.json["error"]?["code"] == "handler_failed")
+        #expect(!first.bodyText.contains("hunter2"), "internal details leaked")
+        #expect(failures.all == ["evt_retry flaky false"])
+        #expect(!receiver.dedupe.contains("evt_retry"))
+
+        let retry = try await receiver.respond(to: Fixture.post(body))  // re-signed, as a sender retries
+        #expect(retry.status == .ok)
+        #expect(retry.json == ["ok": true, "id": "evt_retry"])
+        #expect(attempts.count == 2)
+        #expect(receiver.metrics.count(.handlerFailed) == 1)
+        #expect(receiver.metrics.count(.ok) == 1)
+    }
+
+    @Test func oneFailingHandlerFailsTheDeliveryAndAllRunAgainOnRetry() async throws {
+        var receiver = Fixture.receiver()
+        let good = Recorder<Int>()
+        let bad = Recorder<Int>()
+        receiver.on("t", name: "good") { _ in good.append(1) }
+        receiver.on("t", name: "bad") { _ in
+            bad.append(1)
+            if bad.count == 1 { throw TestFailure("boom") }
+        }
+        let body = Array(#"{"id":"evt_two","type":"t"}"#.utf8)
+        #expect(try await receiver.respond(to: Fixture.post(body)).status == .serviceUnavailable)
+        #expect(try await receiver.respond(to: Fixture.post(body)).status == .ok)
+        #expect(good.count == 2)
+        #expect(bad.count == 2)
+    }
+
+    @Test func timeoutIs503EvenWhenTheHandlerIgnoresCancellation() async throws {
+        var receiver = Fixture.receiver(.init(handlerTimeout: .seconds(30)))
+        let failures = Recorder<WebhookHandlerFailure>()
+        let release = OneShot<Bool>()
+        receiver.on("slow", name: "stubborn", timeout: .milliseconds(200)) { _ in
+            // Ignores cancellation: only the test lets it finish.
+            _ = await release.value()
+        }
+        receiver.onError { _, failure in failures.append(failure) }
+        // Should the receiver wait for the handler after all, it is released after 60 s
+        // (and the test fails below) rather than hanging for ever.
+        let backstop = Task {
+            try? await Task.sleep(for: .seconds(60))
+            release.fulfill(true)
+        }
+        defer { backstop.cancel() }
+        let started = ContinuousClock.now
+        let response = try await receiver.respond(to: Fixture.post(Array(#"{"id":"evt_slow","type":"slow"}"#.utf8)))
+        let elapsed = ContinuousClock.now - started
+        release.fulfill(true)
+        #expect(response.status == .serviceUnavailable)
+        #expect(elapsed < .seconds(45), "answered only when the handler was released")
+        let failure = try #require(failures.all.first)
+        #expect(failure.isTimeout)
+        #expect(failure.handlerName == "stubborn")
+        #expect(receiver.metrics.count(.handlerTimeout) == 1)
+        #expect(!receiver.dedupe.contains("evt_slow"))
+    }
+
+    @Test func timeoutCancelsACooperativeHandler() async throws {
+        var receiver = Fixture.receiver(.init(handlerTimeout: .milliseconds(150)))
+        let cancelled = Recorder<Bool>()
+        receiver.on("slow") { _ in
+            do {
+                try await Task.sleep(for: .seconds(60))
+            } catch {
+                cancelled.append(Task.isCancelled)
+                throw error
+            }
+        }
+        let response = try await receiver.respond(to: Fixture.post(Array(#"{"id":"evt_c","type":"slow"}"#.utf8)))
+        #expect(response.status == .serviceUnavailable)
+        #expect(await waitUntil { cancelled.count == 1 })
+        #expect(cancelled.all == [true])
+    }
+
+    // MARK: Duplicates
+
+    @Test func duplicateIsAcknowledgedWithoutRunningHandlers() async throws {
+        var receiver = Fixture.receiver()
+        let runs = Recorder<String>()
+        receiver.onAny { runs.append($0.id) }
+        let body = Fixture.envelope(id: "evt_dup")
+        #expect(try await receiver.respond(to: Fixture.post(body)).status == .ok)
+        let again = try await receiver.respond(to: Fixture.post(body))
+        #expect(again.status == .ok)
+        #expect(again.json["duplicate"] == true)
+        #expect(again.json["ok"] == true)
+        #expect(again.json["id"] == "evt_dup")
+        #expect(runs.count == 1)
+        #expect(receiver.metrics.count(.duplicate) == 1)
+    }
+
+    @Test func concurrentDuplicatesRunTheHandlersOnce() async throws {
+        var receiver = Fixture.receiver()
+        let runs = Recorder<String>()
+        receiver.onAny { delivery in
+            runs.append(delivery.id)
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        let body = Fixture.envelope(id: "evt_burst")
+        let ready = receiver
+        let statuses = try await withThrowingTaskGroup(of: (Int, Bool).self) { group in
+            for _ in 0..<32 {
+                group.addTask {
+                    let response = try await ready.respond(to: Fixture.post(body))
+                    return (response.status.code, response.json["duplicate"] == true)
+                }
+            }
+            var all: [(Int, Bool)] = []
+            for try await result in group { all.append(result) }
+            return all
+        }
+        #expect(runs.count == 1)
+        #expect(statuses.allSatisfy { $0.0 == 200 })
+        #expect(statuses.filter { $0.1 }.count == 31)
+    }
+
+    @Test func concurrentDuplicateRunsAgainWhenTheFirstFails() async throws {
+        var receiver = Fixture.receiver()
+        let runs = Recorder<Int>()
+        let gate = Recorder<Int>()
+        receiver.onAny { _ in
+            runs.append(1)
+            if runs.count == 1 {
+                // Hold the first run until the duplicate is waiting, then fail.
+                _ = await waitUntil { gate.count == 1 }
+                throw TestFailure("first attempt fails")
+            }
+        }
+        let body = Fixture.envelope(id: "evt_race")
+        let ready = receiver
+        let first = Task { try await ready.respond(to: Fixture.post(body)) }
+        #expect(await waitUntil { runs.count == 1 })
+        let second = Task { try await ready.respond(to: Fixture.post(body)) }
+        #expect(await waitUntil { ready.dedupe.waiterCount("evt_race") == 1 })
+        gate.append(1)
+        #expect(try await first.value.status == .serviceUnavailable)
+        let secondResponse = try await second.value
+        #expect(secondResponse.status == .ok)
+        #expect(secondResponse.json["duplicate"] == nil)
+        #expect(runs.count == 2)
+    }
+
+    // MARK: Provider deliveries
+
+    @Test func telegramProviderDeliveryIsDedupedByUpdateId() async throws {
+        var receiver = Fixture.receiver()
+        let seen = Recorder<WebhookDelivery>()
+        receiver.on("provider.telegram") { seen.append($0) }
+        let body = Array(#"{"update_id":123456,"message":{"message_id":1,"text":"hi","chat":{"id":42}}}"#.utf8)
+        let headers = [("X-Vendo-Provider", "Telegram"), ("X-Vendo-Connection-Id", "conn_7")]
+        let response = try await receiver.respond(to: Fixture.post(body, extra: headers))
+        #expect(response.status == .ok)
+        #expect(response.json["id"] == "telegram:conn_7:123456")
+        let delivery = try #require(seen.all.first)
+        #expect(delivery.type == "provider.telegram")
+        #expect(delivery.provider == "telegram")
+        #expect(delivery.connectionID == "conn_7")
+        #expect(delivery.dedupeKey == "telegram:conn_7:123456")
+        #expect(!delivery.isEnvelope)
+        #expect(delivery.rawBody == body)
+        #expect(delivery.data["update_id"] == 123456)
+        #expect(delivery.data["message"]?["text"] == "hi")
+        #expect(delivery.headers["X-Vendo-Connection-Id"] == "conn_7")
+
+        // The hooks worker retries with a fresh timestamp, so a new signature: still a duplicate.
+        let retry = try await receiver.respond(to: Fixture.post(body, date: Date().addingTimeInterval(5), extra: headers))
+        #expect(retry.json["duplicate"] == true)
+        #expect(seen.count == 1)
+        // Another connection's update 123456 is a different update.
+        let other = try await receiver.respond(to: Fixture.post(body, extra: [("X-Vendo-Provider", "telegram"), ("X-Vendo-Connection-Id", "conn_8")]))
+        #expect(other.json["duplicate"] == nil)
+        #expect(seen.count == 2)
+    }
+
+    @Test func otherProviderBodiesAreDedupedBySignature() async throws {
+        var receiver = Fixture.receiver()
+        let seen = Recorder<WebhookDelivery>()
+        receiver.on("provider.*") { seen.append($0) }
+        let body = Array(#"{"event":"push","ref":"main"}"#.utf8)
+        let request = Fixture.post(body, extra: [("X-Vendo-Provider", "github")])
+        let signature = request.headers["Vendo-Signature"]!
+        #expect(try await receiver.respond(to: request).status == .ok)
+        let delivery = try #require(seen.all.first)
+        #expect(delivery.type == "provider.github")
+        #expect(delivery.dedupeKey == "github:sig:\(signature)")
+        #expect(delivery.id == delivery.dedupeKey)
+        #expect(delivery.connectionID == nil)
+        // The very same signed request again (a replay): duplicate.
+        #expect(try await receiver.respond(to: request).json["duplicate"] == true)
+        #expect(seen.count == 1)
+    }
+
+    @Test func nonEnvelopeWithoutProviderIsProviderUnknown() async throws {
+        var receiver = Fixture.receiver()
+        let types = Recorder<String>()
+        receiver.onAny { types.append($0.type) }
+        for body in [#"{"id":"","type":"t"}"#, #"{"id":"x"}"#, #"[1,2]"#, #"{"id":1,"type":"t"}"#] {
+            #expect(try await receiver.respond(to: Fixture.post(Array(body.utf8))).status == .ok, "\(body)")
+        }
+        #expect(types.all == Array(repeating: "provider.unknown", count: 4))
+    }
+
+    @Test(arguments: [
+        // Object-looking bodies (the SDK's verify) and everything else (verifySignature + parse).
+        "{", "{\"id\":\"a\",\"type\":\"t\"", "{\"a\":1,}", "{\"a\":1}x", "{} {}", "{\"a\":NaN}",
+        "[1,]", "01", "tru", "\"ctl\u{01}\"", "\"\\ud800\"", "", "   ",
+        String(repeating: "[", count: 257) + String(repeating: "]", count: 257),
+        "{\"a\":" + String(repeating: "[", count: 256) + String(repeating: "]", count: 256) + "}",
+    ])
+    func bodiesThatAreNotStrictJSONAre400(_ text: String) async throws {
+        var receiver = Fixture.receiver()
+        let runs = Recorder<String>()
+        receiver.onAny { runs.append($0.type) }
+        let response = try await receiver.respond(to: Fixture.post(Array(text.utf8)))
+        #expect(response.status == .badRequest)
+        #expect(response.json["error"]?["message"]?.stringValue?.contains("not valid JSON") == true)
+        #expect(runs.count == 0)
+        // Invalid UTF-8 inside a string, on both paths.
+        for bytes: [UInt8] in [[0x7B, 0x22, 0x61, 0x22, 0x3A, 0x22, 0xFF, 0x22, 0x7D], [0x22, 0xC3, 0x28, 0x22]] {
+            #expect(try await receiver.respond(to: Fixture.post(bytes)).status == .badRequest)
+        }
+    }
+
+    @Test func deepButAllowedNestingAndWhitespaceAreAccepted() async throws {
+        var receiver = Fixture.receiver()
+        let seen = Recorder<WebhookDelivery>()
+        receiver.onAny { seen.append($0) }
+        let deep = String(repeating: "[", count: 254) + String(repeating: "]", count: 254)  // 256 levels with the two objects
+        let body = " \n{\"id\":\"evt_deep\",\"type\":\"deep.one\",\"data\":{\"n\":\(deep),\"u\":\"caf\\u00e9\"}} "
+        #expect(try await receiver.respond(to: Fixture.post(Array(body.utf8))).status == .ok)
+        let scalar = " 12.5e1 "
+        #expect(try await receiver.respond(to: Fixture.post(Array(scalar.utf8))).status == .ok)
+        let (envelope, provider) = (seen.all[0], seen.all[1])
+        #expect(envelope.isEnvelope && envelope.type == "deep.one" && envelope.id == "evt_deep")
+        #expect(envelope.occurredAt == "")
+        #expect(envelope.data["u"] == "café")
+        #expect(envelope.payload["id"] == "evt_deep")
+        #expect(!provider.isEnvelope && provider.type == "provider.unknown")
+        #expect(provider.payload == .double(125) && provider.data == .double(125))
+    }
+
+    // MARK: Logging
+
+    @Test func logsCarryMetadataButNeverBodiesOrSecrets() async throws {
+        let (logger, store) = MemoryLogHandler.logger()
+        var receiver = Fixture.receiver(logger: logger)
+        receiver.on("fail.me") { _ in throw TestFailure("nope") }
+        let secretData = "SENSITIVE-PAYLOAD-\(UUID().uuidString)"
+        _ = try await receiver.respond(to: Fixture.post(Fixture.envelope(id: "evt_log", type: "ok.type", data: "\"\(secretData)\"")))
+        _ = try await receiver.respond(to: Fixture.post(Fixture.envelope(id: "evt_log2", type: "fail.me", data: "\"\(secretData)\"")))
+        _ = try await receiver.respond(to: Fixture.post(Fixture.envelope(), secret: "wrong"))
+        let lines = store.all
+        #expect(lines.contains { $0.contains("webhook.event_id=evt_log ") && $0.contains("webhook.outcome=ok") && $0.contains("webhook.event_type=ok.type") })
+        #expect(lines.contains { $0.contains("webhook.event_id=evt_log2") && $0.contains("webhook.outcome=handler_failed") })
+        #expect(lines.contains { $0.contains("webhook.outcome=invalid") })
+        #expect(!lines.contains { $0.contains(secretData) })
+        #expect(!lines.contains { $0.contains(Fixture.secret) })
+        #expect(!lines.contains { $0.hasPrefix("warning") || $0.hasPrefix("error") || $0.hasPrefix("critical") })
+    }
+
+    // MARK: Dispatch without HTTP
+
+    @Test func dispatchReportsFailures() async throws {
+        var receiver = Fixture.receiver()
+        receiver.on("a", name: "thrower") { _ in throw TestFailure("x") }
+        let delivery = WebhookDelivery(id: "d1", type: "a", rawBody: Array(#"{"id":"d1","type":"a"}"#.utf8))
+        guard case .failed(let failures) = await receiver.dispatch(delivery) else {
+            Issue.record("expected a failure")
+            return
+        }
+        #expect(failures.map(\.handlerName) == ["thrower"])
+        #expect(failures.first?.description.contains("thrower") == true)
+    }
+}
+
+/// An error for handlers in tests.
+struct TestFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
