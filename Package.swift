@@ -50,6 +50,7 @@ let package = Package(
             dependencies: [
                 "Vendo",
                 "VendoHTTPServer",
+                "CSystemShims",  // posix_spawn with file actions glibc hides behind _GNU_SOURCE
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
