@@ -103,10 +103,11 @@ import VendoTesting
     }
 
     @Test func networkErrorsAreRetriedThenReported() async throws {
-        // A port that was just bound and released: nothing listens there.
-        let platform = try FakePlatform.start()
-        let deadURL = platform.baseURL
-        await platform.stop()
+        // A port we hold bound but never listen on: connecting is refused, and
+        // no other test's server can take the port meanwhile.
+        let closedPort = try ClosedPort()
+        defer { closedPort.release() }
+        let deadURL = URL(string: "http://127.0.0.1:\(closedPort.port)")!
         let sleeps = SleepRecorder()
         let vendo = try Vendo(
             apiKey: uniqueKey(), baseURL: deadURL.absoluteString, env: [:], retryPolicy: sleeps.policy(), timeout: 10)
@@ -185,4 +186,29 @@ import VendoTesting
             #expect(VendoError.from(status: 401, headers: response.head.headers, body: body).code == "app_unknown")
         }
     }
+}
+
+/// A loopback TCP port that is bound but not listening: connections to it are refused.
+private final class ClosedPort: Sendable {
+    let fd: Int32
+    let port: Int
+
+    init() throws {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = 0
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0
+            }
+        }
+        guard fd >= 0, bound else { throw CocoaError(.fileNoSuchFile) }
+        self.fd = fd
+        port = Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    func release() { close(fd) }
 }

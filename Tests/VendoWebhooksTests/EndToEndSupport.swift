@@ -161,7 +161,7 @@ final class RunningServer: @unchecked Sendable {
 
     /// Starts `serve --host 127.0.0.1 --port 0 ARGS` and waits for its `listening on` line.
     init(_ arguments: [String], environment: [String: String] = [:], currentDirectory: URL? = nil) async throws {
-        child = try ChildProcess(try CLIBinary.require(), ["serve", "--host", "127.0.0.1", "--port", "0"] + arguments,
+        child = try ChildProcess(try CLIBinary.require(), ["serve", "--host", "127.0.0.1", "--port", "0", "--idle-timeout", "60s", "--header-timeout", "60s"] + arguments,
                                  environment: environment, currentDirectory: currentDirectory)
         do {
             listeningLine = try await child.firstStdoutLine()

@@ -199,7 +199,11 @@ func signedWirePost(_ body: [UInt8], path: String = "/webhooks/vendo", secret: S
 func withLoopbackServer(
     _ responder: any HTTPResponder, maxBodySize: Int? = nil, _ body: (Int) async throws -> Void
 ) async throws {
-    var configuration = HTTPServer.Configuration(host: "127.0.0.1", port: 0)
+    // Generous timeouts: `swift test` runs every suite at once, and on a loaded
+    // 2-core machine a client may wait seconds between connecting and sending.
+    var configuration = HTTPServer.Configuration(
+        host: "127.0.0.1", port: 0,
+        timeouts: .init(headerRead: .seconds(60), bodyRead: .seconds(60), idle: .seconds(60), write: .seconds(60)))
     if let maxBodySize { configuration.limits.maxBodySize = maxBodySize }
     let server = HTTPServer(configuration: configuration, logger: Logger(label: "test.server", factory: { _ in SwiftLogNoOpLogHandler() }), responder: responder)
     try server.start()

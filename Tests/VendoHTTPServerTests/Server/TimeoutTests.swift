@@ -31,7 +31,9 @@ import Testing
     }
 
     @Test func slowlorisIsCutOffWhileOthersAreServed() async throws {
-        let timeouts = HTTPServer.Configuration.Timeouts(headerRead: .seconds(1), idle: .seconds(5))
+        // Only the header timeout is short: the other clients must never
+        // trip an idle timeout however long the machine keeps them waiting.
+        let timeouts = HTTPServer.Configuration.Timeouts(headerRead: .seconds(1), idle: .seconds(60))
         try await withRouter(.test(timeouts: timeouts), routes: { $0.get("/") { _ in .text("ok") } }) { server in
             let loris = try await RawClient.connect(port: server.port)
             let start = ContinuousClock.now
@@ -81,7 +83,10 @@ import Testing
 
     @Test func waitingFor100ContinueDoesNotCountAgainstTheClient() async throws {
         let mayRead = Gate()
-        try await withRouter(.test(timeouts: Self.short), routes: {
+        // Only the body timeout is short: the client may wait between connecting and sending.
+        let timeouts = HTTPServer.Configuration.Timeouts(
+            headerRead: .seconds(60), bodyRead: .milliseconds(600), idle: .seconds(60), write: .seconds(60))
+        try await withRouter(.test(timeouts: timeouts), routes: {
             $0.post("/") { request in
                 await mayRead.wait()
                 return HTTPResponse(body: .bytes(try await request.body.collect()))

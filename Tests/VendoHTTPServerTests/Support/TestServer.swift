@@ -3,9 +3,17 @@ import Synchronization
 import Testing
 @testable import VendoHTTPServer
 
+extension HTTPServer.Configuration.Timeouts {
+    /// Timeouts no test client can hit by accident: `swift test` runs every
+    /// suite at once, and on a loaded 2-core machine a client task may wait
+    /// seconds between connecting and sending. Tests of the timeouts
+    /// themselves pass their own values.
+    static let generous = Self(headerRead: .seconds(60), bodyRead: .seconds(60), idle: .seconds(60), write: .seconds(60))
+}
+
 extension HTTPServer.Configuration {
-    /// Port 0 on loopback, with the given timeouts (defaults otherwise).
-    static func test(timeouts: Timeouts = Timeouts(), limits: HTTPParserLimits = HTTPParserLimits(),
+    /// Port 0 on loopback, with the given timeouts (generous ones otherwise).
+    static func test(timeouts: Timeouts = .generous, limits: HTTPParserLimits = HTTPParserLimits(),
                      maxConnections: Int = 1024, shutdownGracePeriod: Duration = .seconds(10),
                      host: String = "127.0.0.1") -> Self {
         HTTPServer.Configuration(host: host, port: 0, maxConnections: maxConnections, limits: limits,
