@@ -161,12 +161,15 @@ import VendoTesting
 
     @Test func streamDeliversHeadThenBody() async throws {
         try await withPlatform { platform in
-            platform.setEvents([EventStreamMessage(type: "connection.connected", data: ["slug": "slack"], id: "1")])
             let response = try await URLSessionTransport().stream(TransportRequest(
                 method: "GET", url: platform.baseURL.appendingPathComponent("api/deployments/me/events"),
                 headers: ["Authorization": "Bearer k", "Accept": "text/event-stream"], timeout: 30))
             #expect(response.head.status == 200)
             #expect(response.head.header("content-type") == "text/event-stream")
+            // The head came before any event: the body follows as the server publishes, then ends.
+            #expect(await platform.eventStream.wait { $0.openStreams == 1 })
+            platform.eventStream.publish(EventStreamMessage(type: "connection.connected", data: ["slug": "slack"], id: "1"))
+            platform.eventStream.endStreams()
             var text = Data()
             for try await chunk in response.body { text.append(chunk) }
             let body = String(decoding: text, as: UTF8.self)
