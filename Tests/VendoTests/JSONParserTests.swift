@@ -4,7 +4,7 @@ import Testing
 @testable import Vendo
 
 @Suite("JSONParser (strict RFC 8259)")
-struct WebhookJSONParserTests {
+struct JSONParserTests {
     static func parse(_ text: String, maxDepth: Int = JSONParser.defaultMaxDepth) throws -> JSONValue {
         try JSONValue.parse(utf8: Array(text.utf8), maxDepth: maxDepth)
     }
