@@ -103,10 +103,8 @@ import VendoTesting
     }
 
     @Test func networkErrorsAreRetriedThenReported() async throws {
-        // A port that was just bound and released: nothing listens there.
-        let platform = try FakePlatform.start()
-        let deadURL = platform.baseURL
-        await platform.stop()
+        let unreachable = try UnreachablePort()
+        let deadURL = unreachable.url
         let sleeps = SleepRecorder()
         let vendo = try Vendo(
             apiKey: uniqueKey(), baseURL: deadURL.absoluteString, env: [:], retryPolicy: sleeps.policy(), timeout: 10)
@@ -117,6 +115,7 @@ import VendoTesting
             return code == "network_error" && message.contains("3 attempts") && message.contains("VENDO_BASE_URL")
         }
         #expect(sleeps.sleeps == [0.5, 1.0])
+        withExtendedLifetime(unreachable) {}
     }
 
     @Test func slowAnswerTimesOut() async throws {
