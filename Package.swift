@@ -73,7 +73,8 @@ let package = Package(
         .executableTarget(
             name: "vendo-bench",
             dependencies: ["Vendo", "VendoHTTPServer"],
-            path: "Benchmarks/Micro"
+            path: "Benchmarks/Micro",
+            exclude: ["README.md"]
         ),
         .testTarget(
             name: "VendoHTTPServerTests",

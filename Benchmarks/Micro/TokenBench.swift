@@ -48,7 +48,7 @@ func benchmarkCachedToken(rounds: Int, secondsPerRound: Double) async throws -> 
     let vendo = try Vendo(apiKey: "vendo_sk_bench", env: [:], credentialsURL: "http://127.0.0.1:9/", transport: transport)
     let first = try await vendo.token("openai")
     precondition(first == "tok_bench")
-    let result = try await measureAsync("cached token(\"openai\") (Vendo mode, actor hop)", rounds: rounds, secondsPerRound: secondsPerRound) {
+    let result = try await measureAsync("cached token(\"openai\") (Vendo mode)", rounds: rounds, secondsPerRound: secondsPerRound) {
         blackHole(try await vendo.token("openai"))
     }
     precondition(transport.requests == 1, "the timed calls went to the network: \(transport.requests) requests")

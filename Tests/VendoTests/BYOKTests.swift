@@ -36,9 +36,20 @@ struct BYOKTests {
     @Test("token override names: upper-cased, dashes to underscores", arguments: [
         ("my-tool", "VENDO_TOKEN_MY_TOOL"), ("openai", "VENDO_TOKEN_OPENAI"), ("a-b-c", "VENDO_TOKEN_A_B_C"),
         ("x.y", "VENDO_TOKEN_X.Y"), ("", "VENDO_TOKEN_"), ("Already_UP", "VENDO_TOKEN_ALREADY_UP"),
+        ("été-x", "VENDO_TOKEN_ÉTÉ_X"), ("straße", "VENDO_TOKEN_STRASSE"),
     ])
     func overrideName(slug: String, expected: String) {
         #expect(BYOK.envVarName(forTokenOverride: slug) == expected)
+    }
+
+    @Test func overrideNamesOfASCIISlugsFollowTheUnicodeRule() {
+        // The byte fast path must agree with upper-casing by Unicode rules, for every ASCII character.
+        let ascii = (0..<128).map { Character(Unicode.Scalar(UInt8($0))) }
+        let slugs = [String(ascii)] + ascii.map { "a\($0)-Z" }
+        for slug in slugs {
+            let unicodeRule = BYOK.tokenOverridePrefix + String(slug.uppercased().map { $0 == "-" ? "_" : $0 })
+            #expect(BYOK.envVarName(forTokenOverride: slug) == unicodeRule, "\(slug.debugDescription)")
+        }
     }
 
     @Test("the catalogue is read from the bundled byok.json, which equals the compiled-in copy")

@@ -101,9 +101,52 @@ import Testing
         #expect(scoped["X-Vendo-User-JWT"] == "u.j.w")
     }
 
-    @Test func tokenOverrideVariableNames() {
-        #expect(Configuration.tokenOverrideVariable(for: "my-tool") == "VENDO_TOKEN_MY_TOOL")
-        #expect(Configuration.tokenOverrideVariable(for: "openai") == "VENDO_TOKEN_OPENAI")
+    @Test func tokenOverridesAreCollectedOnceFromTheEnvironment() throws {
+        let env = [
+            "VENDO_TOKEN_MY_TOOL": " t1 ", "VENDO_TOKEN_BLANK": "  ", "VENDO_TOKEN_ÉTÉ": "t2",
+            "OPENAI_API_KEY": "sk", "XVENDO_TOKEN_NOPE": "n",
+        ]
+        let context = try Vendo(env: env).context
+        #expect(context.tokenOverrides == ["VENDO_TOKEN_MY_TOOL": "t1", "VENDO_TOKEN_ÉTÉ": "t2"])
+        #expect(context.tokenOverride(for: "my-tool") == "t1")
+        #expect(context.tokenOverride(for: "été") == "t2")
+        #expect(context.tokenOverride(for: "blank") == nil)
+        #expect(context.tokenOverride(for: "openai") == nil)
+        #expect(try Vendo(env: [:]).context.tokenOverrides.isEmpty)
+        // Derived values follow a changed setting.
+        var changed = context
+        changed.env = ["VENDO_TOKEN_OTHER": "o"]
+        #expect(changed.tokenOverride(for: "other") == "o")
+        #expect(changed.tokenOverride(for: "my-tool") == nil)
+    }
+
+    @Test func theTokenCacheScopeIsBuiltOncePerClientAndFollowsScoping() throws {
+        let vendo = try Vendo(apiKey: "vendo_sk_s", env: [:], credentialsURL: "https://creds.test/")
+        let deployment = TokenCache.Scope(apiKey: "vendo_sk_s", credentialsURL: "https://creds.test", userJWT: nil)
+        #expect(vendo.context.tokenScope == deployment)
+        var user = deployment
+        user.userJWT = "jwt-1"
+        #expect(try vendo.forUser(jwt: "jwt-1").context.tokenScope == user)
+        #expect(try Vendo(env: [:]).context.tokenScope == nil)
+        var moved = vendo.context
+        moved.credentialsURL = URL(string: "https://elsewhere.test")!
+        moved.apiKey = "vendo_sk_t"
+        #expect(moved.tokenScope == TokenCache.Scope(apiKey: "vendo_sk_t", credentialsURL: "https://elsewhere.test", userJWT: nil))
+        moved.apiKey = nil
+        #expect(moved.tokenScope == nil)
+    }
+
+    @Test(arguments: ["openai", " openai", "openai\n", "\topenai ", "\u{00A0}openai\u{3000}", "\r\nopenai\u{2028}"])
+    func slugsAreTrimmed(raw: String) async throws {
+        #expect(try Vendo.validSlug(raw, in: "token(_:)") == "openai")
+        #expect(try await Vendo(env: ["OPENAI_API_KEY": "sk-1"]).token(raw) == "sk-1")
+    }
+
+    @Test(arguments: ["", " ", "\n\t", "\u{3000}"])
+    func blankSlugsAreRefused(raw: String) {
+        #expect(throws: VendoError.validation(
+            message: "token(_:) needs a provider slug such as \"openai\"; it got an empty string.")
+        ) { try Vendo.validSlug(raw, in: "token(_:)") }
     }
 
     @Test func redactedURLDropsTheQuery() {

@@ -251,71 +251,60 @@ func runOnThreads(_ bodies: [@Sendable () -> Void]) async {
 @Suite("DotEnvFile and python-dotenv")
 struct DotEnvPythonTests {
     /// Reads `path` with python-dotenv in a child process and returns what it saw.
-    static func readWithPythonDotenv(_ path: String, interpolate: Bool) throws -> [String: String]? {
+    static func readWithPythonDotenv(_ path: String, interpolate: Bool) async throws -> [String: String]? {
         let script = """
             import json, sys
             from dotenv import dotenv_values
             values = dotenv_values(sys.argv[1], interpolate=(sys.argv[2] == "1"))
             sys.stdout.write(json.dumps(values))
             """
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", script, path, interpolate ? "1" : "0"]
         var environment = ProcessInfo.processInfo.environment
         environment["HOME"] = "/home-for-interpolation"
-        process.environment = environment
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        let errorText = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
+        guard let result = await runChildProcess(
+            ["python3", "-c", script, path, interpolate ? "1" : "0"], environment: environment)
+        else {
+            Issue.record("python3 could not be started")
+            return [:]
+        }
+        let errorText = String(decoding: result.standardError, as: UTF8.self)
+        guard result.status == 0 else {
             if errorText.contains("No module named") { return nil }
             Issue.record("python-dotenv failed: \(errorText)")
             return [:]
         }
         #expect(!errorText.contains("could not parse"), "python-dotenv warned: \(errorText)")
-        return try JSONDecoder().decode([String: String].self, from: data)
+        return try JSONDecoder().decode([String: String].self, from: result.standardOutput)
     }
 
-    static var pythonDotenvAvailable: Bool {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", "import dotenv"]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        guard (try? process.run()) != nil else { return false }
-        process.waitUntilExit()
-        return process.terminationStatus == 0
+    /// Whether python3 with python-dotenv runs here; checked once per test process.
+    static let pythonDotenvAvailable = Task {
+        await runChildProcess(["python3", "-c", "import dotenv"])?.status == 0
     }
 
-    @Test(.enabled(if: pythonDotenvAvailable, "needs python3 with python-dotenv (pip install python-dotenv)"))
-    func awkwardValuesRoundTripThroughPythonDotenv() throws {
+    @Test(.enabled("needs python3 with python-dotenv (pip install python-dotenv)") { await pythonDotenvAvailable.value })
+    func awkwardValuesRoundTripThroughPythonDotenv() async throws {
         let folder = try TemporaryFolder()
         defer { folder.cleanUp() }
         let path = folder.file(".env")
         try DotEnvFile.write(awkwardValues, to: path)
-        let read = try #require(try Self.readWithPythonDotenv(path, interpolate: true))
+        let read = try #require(try await Self.readWithPythonDotenv(path, interpolate: true))
         #expect(read == awkwardValues)
     }
 
-    @Test(.enabled(if: pythonDotenvAvailable, "needs python3 with python-dotenv (pip install python-dotenv)"))
-    func braceExpansionIsPythonDotenvsOwnAndOffWithInterpolateFalse() throws {
+    @Test(.enabled("needs python3 with python-dotenv (pip install python-dotenv)") { await pythonDotenvAvailable.value })
+    func braceExpansionIsPythonDotenvsOwnAndOffWithInterpolateFalse() async throws {
         let folder = try TemporaryFolder()
         defer { folder.cleanUp() }
         let path = folder.file(".env")
         let values = ["TEMPLATE": "${HOME}/x", "OTHER": "a b"]
         try DotEnvFile.write(values, to: path)
-        #expect(try Self.readWithPythonDotenv(path, interpolate: false) == values)
-        #expect(try Self.readWithPythonDotenv(path, interpolate: true)?["TEMPLATE"] == "/home-for-interpolation/x")
+        #expect(try await Self.readWithPythonDotenv(path, interpolate: false) == values)
+        #expect(try await Self.readWithPythonDotenv(path, interpolate: true)?["TEMPLATE"] == "/home-for-interpolation/x")
         #expect(try DotEnvFile.read(path: path) == values)
     }
 
-    @Test(.enabled(if: pythonDotenvAvailable, "needs python3 with python-dotenv (pip install python-dotenv)"))
-    func everyPrintableAsciiCharacterRoundTripsThroughPythonDotenv() throws {
+    @Test(.enabled("needs python3 with python-dotenv (pip install python-dotenv)") { await pythonDotenvAvailable.value })
+    func everyPrintableAsciiCharacterRoundTripsThroughPythonDotenv() async throws {
         let folder = try TemporaryFolder()
         defer { folder.cleanUp() }
         var values: [String: String] = [:]
@@ -325,6 +314,6 @@ struct DotEnvPythonTests {
         }
         let path = folder.file(".env")
         try DotEnvFile.write(values, to: path)
-        #expect(try Self.readWithPythonDotenv(path, interpolate: false) == values)
+        #expect(try await Self.readWithPythonDotenv(path, interpolate: false) == values)
     }
 }

@@ -76,10 +76,8 @@ struct ReconcilerReloadHookTests {
     }
 
     @Test func anUnreachableHookIsReportedAndTheFileIsStillWritten() async throws {
-        // A port that was just free: nothing listens there.
-        let endpoint = try ReloadEndpoint()
-        let url = endpoint.url
-        await endpoint.server.shutdown()
+        let unreachable = try UnreachablePort()
+        let url = unreachable.url.absoluteString + "/reload"
         let folder = try TemporaryFolder()
         defer { folder.cleanUp() }
         let mapping = ScriptedMapping(["A": "1"])
@@ -96,5 +94,6 @@ struct ReconcilerReloadHookTests {
         #expect(recorder.failures.first?.kind == .reloadHookFailed)
         #expect(recorder.failures.first?.message.contains("could not be reached") == true)
         #expect(try folder.contents(".env") == "A=2\n")
+        withExtendedLifetime(unreachable) {}
     }
 }

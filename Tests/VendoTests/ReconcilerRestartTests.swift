@@ -30,31 +30,14 @@ struct ReconcilerRestartTests {
             let folder = try TemporaryFolder()
             defer { folder.cleanUp() }
             let executable = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: executable)
-            process.arguments = ["--testing-library", "swift-testing", "--filter", "restartChildBody"]
             var environment = ProcessInfo.processInfo.environment
             environment[Self.childVariable] = folder.path
-            process.environment = environment
-            process.standardOutput = FileHandle.nullDevice
-            let errors = Pipe()
-            process.standardError = errors
-            try process.run()
-            let killer = Task {
-                try await Task.sleep(for: .seconds(120))
-                process.terminate()
-            }
-            // Read standard error to its end (so a chatty child never blocks on a full pipe), then reap it.
-            let stderr = await withCheckedContinuation { continuation in
-                DispatchQueue.global().async {
-                    let data = errors.fileHandleForReading.readDataToEndOfFile()
-                    process.waitUntilExit()
-                    continuation.resume(returning: String(decoding: data, as: UTF8.self))
-                }
-            }
-            killer.cancel()
-            #expect(process.terminationReason == .exit)
-            #expect(process.terminationStatus == 0, "child stderr: \(stderr)")
+            let child = await runChildProcess(
+                ["--testing-library", "swift-testing", "--filter", "restartChildBody"], executable: executable,
+                environment: environment, timeout: .seconds(120))
+            let result = try #require(child, "the test binary could not be started again")
+            #expect(result.reason == .exit)
+            #expect(result.status == 0, "child stderr: \(String(decoding: result.standardError, as: UTF8.self))")
             // The exit came after the second write was complete and on disk.
             #expect(try DotEnvFile.read(path: folder.file(".env")) == ["STAGE": "2", "SECRET": "rotated \"value\""])
             #expect(try folder.contents(".env.vendo-state.json").contains("\"STAGE\":\"2\""))

@@ -132,6 +132,15 @@ struct SSEParserTests {
         #expect(run("data: [1, \"a\"]\n\n") == [message("message", [1, "a"])])
         #expect(run("data: {\"a\": \n\n") == [message("message", "{\"a\": ")])
         #expect(run("data: hello world\n\n") == [message("message", "hello world")])
+        // The strict parser decides: a fraction is a double; lenient JSON stays text.
+        #expect(run("data: 1.0\n\n") == [message("message", .double(1))])
+        #expect(run("data: [1,]\n\n") == [message("message", "[1,]")])
+        #expect(run("data: {\"a\":\ndata: [1]}\n\n") == [message("message", ["a": [1]])])
+        // Nesting past the parser's limit is delivered as text, not rejected.
+        let levels = JSONValue.defaultMaxParsingDepth + 1
+        let deep = String(repeating: "[", count: levels) + String(repeating: "]", count: levels)
+        let deliveredAsText = run("data: \(deep)\n\n") == [message("message", .string(deep))]
+        #expect(deliveredAsText, "\(levels) levels of nesting should arrive as a string")
     }
 
     @Test func idsAreKeptPerEventAndStickyForReconnection() {

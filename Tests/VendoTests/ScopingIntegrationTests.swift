@@ -20,7 +20,7 @@ import VendoTesting
             _ = try await scoped.integrations.list()
             _ = try await scoped.billing.balance()
             _ = try await scoped.data.execute("A")
-            // The event stream: read until the fake server ends the stream, or the first event.
+            // The event stream stays open: wait until the platform has the request, then leave.
             let events = Task {
                 for try await _ in try scoped.events.subscribe() { break }
             }

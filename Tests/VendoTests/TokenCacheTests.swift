@@ -220,48 +220,48 @@ actor AsyncGate {
 /// The size limit, on private cache instances (the shared one is used by parallel tests).
 @Suite struct TokenCacheCapacityTests {
     private func key(_ slug: String) -> TokenCache.Key {
-        TokenCache.Key(apiKey: "k", credentialsURL: "https://c", userJWT: nil, slug: slug)
+        TokenCache.Key(scope: TokenCache.Scope(apiKey: "k", credentialsURL: "https://c", userJWT: nil), slug: slug)
     }
 
-    @Test func staysWithinItsCapacityDroppingTheSoonestToExpire() async {
+    @Test func staysWithinItsCapacityDroppingTheSoonestToExpire() {
         let cache = TokenCache(capacity: 10)
         let now = Date(timeIntervalSince1970: 1_000_000)
         for index in 0..<10 {
-            await cache.store(key("s\(index)"), FetchedToken(token: "t\(index)", expiresAt: now.addingTimeInterval(1_000 + Double(index))), now: now)
+            cache.store(key("s\(index)"), FetchedToken(token: "t\(index)", expiresAt: now.addingTimeInterval(1_000 + Double(index))), now: now)
         }
-        #expect(await cache.count == 10)
-        await cache.store(key("late"), FetchedToken(token: "late", expiresAt: now.addingTimeInterval(5_000)), now: now)
+        #expect(cache.count == 10)
+        cache.store(key("late"), FetchedToken(token: "late", expiresAt: now.addingTimeInterval(5_000)), now: now)
         // Over the limit: down to 90 %, keeping the latest expiries.
-        #expect(await cache.count == 9)
-        #expect(await cache.cached(key("late"), now: now) == "late")
-        #expect(await cache.cached(key("s9"), now: now) == "t9")
-        #expect(await cache.cached(key("s0"), now: now) == nil)
-        #expect(await cache.cached(key("s1"), now: now) == nil)
+        #expect(cache.count == 9)
+        #expect(cache.cached(key("late"), now: now) == "late")
+        #expect(cache.cached(key("s9"), now: now) == "t9")
+        #expect(cache.cached(key("s0"), now: now) == nil)
+        #expect(cache.cached(key("s1"), now: now) == nil)
     }
 
-    @Test func expiredEntriesGoFirst() async {
+    @Test func expiredEntriesGoFirst() {
         let cache = TokenCache(capacity: 3)
         let now = Date(timeIntervalSince1970: 1_000_000)
-        await cache.store(key("old"), FetchedToken(token: "o", expiresAt: now.addingTimeInterval(100)), now: now)
-        await cache.store(key("a"), FetchedToken(token: "a", expiresAt: nil), now: now)
-        await cache.store(key("b"), FetchedToken(token: "b", expiresAt: nil), now: now)
+        cache.store(key("old"), FetchedToken(token: "o", expiresAt: now.addingTimeInterval(100)), now: now)
+        cache.store(key("a"), FetchedToken(token: "a", expiresAt: nil), now: now)
+        cache.store(key("b"), FetchedToken(token: "b", expiresAt: nil), now: now)
         let later = now.addingTimeInterval(200)
-        await cache.store(key("c"), FetchedToken(token: "c", expiresAt: nil), now: later)
-        #expect(await cache.count == 3)
-        #expect(await cache.cached(key("a"), now: later) == "a")
-        #expect(await cache.cached(key("c"), now: later) == "c")
+        cache.store(key("c"), FetchedToken(token: "c", expiresAt: nil), now: later)
+        #expect(cache.count == 3)
+        #expect(cache.cached(key("a"), now: later) == "a")
+        #expect(cache.cached(key("c"), now: later) == "c")
     }
 
     @Test func capacityCanBeLoweredAndIsAtLeastOne() async {
         let cache = TokenCache(capacity: 100)
         let now = Date(timeIntervalSince1970: 1_000_000)
         for index in 0..<20 {
-            await cache.store(key("s\(index)"), FetchedToken(token: "t", expiresAt: nil), now: now)
+            cache.store(key("s\(index)"), FetchedToken(token: "t", expiresAt: nil), now: now)
         }
-        await cache.setCapacity(0, now: now)
-        #expect(await cache.capacity == 1)
-        #expect(await cache.count == 1)
-        #expect(await TokenCache(capacity: -5).capacity == 1)
+        cache.setCapacity(0, now: now)
+        #expect(cache.capacity == 1)
+        #expect(cache.count == 1)
+        #expect(TokenCache(capacity: -5).capacity == 1)
         #expect(await Vendo.tokenCacheCapacity >= 1)
     }
 }

@@ -103,11 +103,8 @@ import VendoTesting
     }
 
     @Test func networkErrorsAreRetriedThenReported() async throws {
-        // A port we hold bound but never listen on: connecting is refused, and
-        // no other test's server can take the port meanwhile.
-        let closedPort = try ClosedPort()
-        defer { closedPort.release() }
-        let deadURL = URL(string: "http://127.0.0.1:\(closedPort.port)")!
+        let unreachable = try UnreachablePort()
+        let deadURL = unreachable.url
         let sleeps = SleepRecorder()
         let vendo = try Vendo(
             apiKey: uniqueKey(), baseURL: deadURL.absoluteString, env: [:], retryPolicy: sleeps.policy(), timeout: 10)
@@ -118,6 +115,7 @@ import VendoTesting
             return code == "network_error" && message.contains("3 attempts") && message.contains("VENDO_BASE_URL")
         }
         #expect(sleeps.sleeps == [0.5, 1.0])
+        withExtendedLifetime(unreachable) {}
     }
 
     @Test func slowAnswerTimesOut() async throws {
@@ -162,12 +160,15 @@ import VendoTesting
 
     @Test func streamDeliversHeadThenBody() async throws {
         try await withPlatform { platform in
-            platform.setEvents([EventStreamMessage(type: "connection.connected", data: ["slug": "slack"], id: "1")])
             let response = try await URLSessionTransport().stream(TransportRequest(
                 method: "GET", url: platform.baseURL.appendingPathComponent("api/deployments/me/events"),
                 headers: ["Authorization": "Bearer k", "Accept": "text/event-stream"], timeout: 30))
             #expect(response.head.status == 200)
             #expect(response.head.header("content-type") == "text/event-stream")
+            // The head came before any event: the body follows as the server publishes, then ends.
+            #expect(await platform.eventStream.wait { $0.openStreams == 1 })
+            platform.eventStream.publish(EventStreamMessage(type: "connection.connected", data: ["slug": "slack"], id: "1"))
+            platform.eventStream.endStreams()
             var text = Data()
             for try await chunk in response.body { text.append(chunk) }
             let body = String(decoding: text, as: UTF8.self)
@@ -186,29 +187,4 @@ import VendoTesting
             #expect(VendoError.from(status: 401, headers: response.head.headers, body: body).code == "app_unknown")
         }
     }
-}
-
-/// A loopback TCP port that is bound but not listening: connections to it are refused.
-private final class ClosedPort: Sendable {
-    let fd: Int32
-    let port: Int
-
-    init() throws {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = 0
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0
-            }
-        }
-        guard fd >= 0, bound else { throw CocoaError(.fileNoSuchFile) }
-        self.fd = fd
-        port = Int(UInt16(bigEndian: address.sin_port))
-    }
-
-    func release() { close(fd) }
 }

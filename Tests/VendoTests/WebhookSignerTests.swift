@@ -19,11 +19,12 @@ struct WebhookSignerTests {
     }
 
     @Test("matches Python's hmac (independent implementation, real child process)")
-    func matchesPython() throws {
-        try #require(PythonHMAC.isAvailable, "python3 is needed for the independent cross-check")
+    func matchesPython() async throws {
+        try #require(await PythonHMAC.isAvailable, "python3 is needed for the independent cross-check")
         let body = "{\"a\":\"ü\"}\n"
         let signature = try WebhookSigner(secret: F.secret).signature(body: body, timestampText: "1716240000")
-        #expect(signature == PythonHMAC.run(key: Array(F.secret.utf8), message: Array("1716240000.\(body)".utf8)))
+        let python = await PythonHMAC.run(key: Array(F.secret.utf8), message: Array("1716240000.\(body)".utf8))
+        #expect(signature == python)
     }
 
     @Test("timestamps default to unix seconds of now; RFC 3339 on request")

@@ -36,25 +36,22 @@ enum WebhookFixture {
 
 /// Runs an independent HMAC-SHA256 (Python's `hmac` module) in a real child process.
 enum PythonHMAC {
-    static var isAvailable: Bool { run(key: [1], message: [2]) != nil }
+    /// Whether python3 runs here; checked once per test process.
+    static var isAvailable: Bool {
+        get async { await availability.value }
+    }
+
+    private static let availability = Task { await run(key: [1], message: [2]) != nil }
 
     /// Lowercase hex HMAC-SHA256, or `nil` when python3 cannot run.
-    static func run(key: [UInt8], message: [UInt8]) -> String? {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [
+    static func run(key: [UInt8], message: [UInt8]) async -> String? {
+        let result = await runChildProcess([
             "python3", "-c",
             "import hmac,hashlib,sys;print(hmac.new(bytes.fromhex(sys.argv[1]),bytes.fromhex(sys.argv[2]),hashlib.sha256).hexdigest())",
             hex(key), hex(message),
-        ]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        do { try process.run() } catch { return nil }
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { return nil }
-        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        ])
+        guard let result, result.status == 0 else { return nil }
+        return String(decoding: result.standardOutput, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     static func hex(_ bytes: [UInt8]) -> String {

@@ -56,6 +56,19 @@ public enum BYOK {
     /// in every mode: the slug upper-cased with `-` turned into `_`
     /// (`"my-tool"` → `"VENDO_TOKEN_MY_TOOL"`).
     public static func envVarName(forTokenOverride slug: String) -> String {
-        tokenOverridePrefix + String(slug.uppercased().map { $0 == "-" ? "_" : $0 })
+        // Slugs are ASCII in practice: map the bytes (no Unicode case tables), else the full rule.
+        if slug.utf8.allSatisfy({ $0 < 0x80 }) {
+            var name = Array(tokenOverridePrefix.utf8)
+            name.reserveCapacity(name.count + slug.utf8.count)
+            for byte in slug.utf8 {
+                switch byte {
+                case UInt8(ascii: "a")...UInt8(ascii: "z"): name.append(byte - 0x20)
+                case UInt8(ascii: "-"): name.append(UInt8(ascii: "_"))
+                default: name.append(byte)
+                }
+            }
+            return String(decoding: name, as: UTF8.self)
+        }
+        return tokenOverridePrefix + String(slug.uppercased().map { $0 == "-" ? "_" : $0 })
     }
 }

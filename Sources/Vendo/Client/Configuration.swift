@@ -68,11 +68,6 @@ enum Configuration {
         default: return variable
         }
     }
-
-    /// The per-slug override variable: `my-tool` ⇒ `VENDO_TOKEN_MY_TOOL`.
-    static func tokenOverrideVariable(for slug: String) -> String {
-        BYOK.envVarName(forTokenOverride: slug)
-    }
 }
 
 /// Facts about this SDK build.

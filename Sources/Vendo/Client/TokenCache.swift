@@ -20,35 +20,31 @@ struct FetchedToken: Sendable, Equatable {
 /// ``defaultCapacity``): a server that scopes a client per user would
 /// otherwise keep every user's tokens forever. Past the limit, expired
 /// tokens go first, then those closest to expiry, down to 90 % of the limit.
-actor TokenCache {
+///
+/// A lock rather than an actor: a cached `token(_:)` is a dictionary lookup,
+/// and an executor hop would cost more than the lookup itself. Nothing is
+/// awaited while the lock is held; a fetch runs in its own task.
+final class TokenCache: Sendable {
     /// The cache every client uses.
     static let shared = TokenCache()
 
     /// How many tokens the shared cache keeps unless told otherwise.
     static let defaultCapacity = 10_000
 
-    /// The most tokens kept (at least 1).
-    private(set) var capacity: Int
-
-    init(capacity: Int = TokenCache.defaultCapacity) {
-        self.capacity = max(1, capacity)
-    }
-
-    /// Changes the limit, evicting at once if the cache is over it.
-    func setCapacity(_ capacity: Int, now: Date) {
-        self.capacity = max(1, capacity)
-        evictIfNeeded(now: now)
-    }
-
     /// Margin before `expires_at` at which a token counts as expired.
     static let expiryMargin: TimeInterval = 60
     /// How long a token without `expires_at` is kept.
     static let defaultLifetime: TimeInterval = 50 * 60
 
-    struct Key: Hashable, Sendable {
+    /// What the keys of one client share; built once per client (see `ClientContext.tokenScope`).
+    struct Scope: Hashable, Sendable {
         var apiKey: String
         var credentialsURL: String
         var userJWT: String?
+    }
+
+    struct Key: Hashable, Sendable {
+        var scope: Scope
         var slug: String
     }
 
@@ -62,16 +58,67 @@ actor TokenCache {
         var task: Task<FetchedToken, any Error>
     }
 
-    private var entries: [Key: Entry] = [:]
-    private var flights: [Key: Flight] = [:]
-    private var nextFlightID: UInt64 = 0
+    private struct State {
+        var capacity: Int
+        var entries: [Key: Entry] = [:]
+        var flights: [Key: Flight] = [:]
+        var nextFlightID: UInt64 = 0
+
+        mutating func cached(_ key: Key, now: Date) -> String? {
+            guard let entry = entries[key] else { return nil }
+            if entry.validUntil > now { return entry.token }
+            entries[key] = nil
+            return nil
+        }
+
+        mutating func store(_ key: Key, _ fetched: FetchedToken, now: Date) {
+            let validUntil = fetched.expiresAt.map { $0.addingTimeInterval(-TokenCache.expiryMargin) }
+                ?? now.addingTimeInterval(TokenCache.defaultLifetime)
+            if validUntil > now {
+                entries[key] = Entry(token: fetched.token, validUntil: validUntil)
+                evictIfNeeded(now: now)
+            } else {
+                entries[key] = nil
+            }
+        }
+
+        mutating func evictIfNeeded(now: Date) {
+            guard entries.count > capacity else { return }
+            entries = entries.filter { $0.value.validUntil > now }
+            guard entries.count > capacity else { return }
+            // Evict to 90 % so a full cache does not sort on every insert.
+            let keep = max(1, capacity - capacity / 10)
+            let ordered = entries.sorted { $0.value.validUntil > $1.value.validUntil }
+            entries = Dictionary(uniqueKeysWithValues: ordered.prefix(keep).map { ($0.key, $0.value) })
+        }
+    }
+
+    private let state: Locked<State>
+
+    init(capacity: Int = TokenCache.defaultCapacity) {
+        state = Locked(State(capacity: max(1, capacity)))
+    }
+
+    /// The most tokens kept (at least 1).
+    var capacity: Int { state.withLock { $0.capacity } }
+
+    /// Changes the limit, evicting at once if the cache is over it.
+    func setCapacity(_ capacity: Int, now: Date) {
+        state.withLock { s in
+            s.capacity = max(1, capacity)
+            s.evictIfNeeded(now: now)
+        }
+    }
 
     /// The cached token if it is still valid at `now`.
     func cached(_ key: Key, now: Date) -> String? {
-        guard let entry = entries[key] else { return nil }
-        if entry.validUntil > now { return entry.token }
-        entries[key] = nil
-        return nil
+        state.withLock { $0.cached(key, now: now) }
+    }
+
+    private enum Lookup {
+        case cached(String)
+        case join(Task<FetchedToken, any Error>)
+        case lead(UInt64, Task<FetchedToken, any Error>)
     }
 
     /// The cached token, or the result of `fetch`, which runs once however many callers wait.
@@ -79,58 +126,57 @@ actor TokenCache {
         _ key: Key, clock: @escaping @Sendable () -> Date,
         fetch: @escaping @Sendable () async throws -> FetchedToken
     ) async throws -> String {
-        if let token = cached(key, now: clock()) { return token }
-        if let flight = flights[key] { return try await flight.task.value.token }
-        nextFlightID &+= 1
-        let id = nextFlightID
-        let task = Task { try await fetch() }
-        flights[key] = Flight(id: id, task: task)
-        let result: FetchedToken
-        do {
-            result = try await task.value
-        } catch {
-            if flights[key]?.id == id { flights[key] = nil }
-            throw error
+        let now = clock()
+        let lookup = state.withLock { s -> Lookup in
+            if let token = s.cached(key, now: now) { return .cached(token) }
+            if let flight = s.flights[key] { return .join(flight.task) }
+            s.nextFlightID &+= 1
+            let flight = Flight(id: s.nextFlightID, task: Task { try await fetch() })
+            s.flights[key] = flight
+            return .lead(flight.id, flight.task)
         }
-        // An invalidate() during the fetch removed the flight: hand the token to
-        // the callers that waited, but do not keep it.
-        if flights[key]?.id == id {
-            flights[key] = nil
-            store(key, result, now: clock())
+        switch lookup {
+        case .cached(let token):
+            return token
+        case .join(let task):
+            return try await task.value.token
+        case .lead(let id, let task):
+            let result: FetchedToken
+            do {
+                result = try await task.value
+            } catch {
+                state.withLock { s in
+                    if s.flights[key]?.id == id { s.flights[key] = nil }
+                }
+                throw error
+            }
+            let finished = clock()
+            state.withLock { s in
+                // An invalidate() during the fetch removed the flight: hand the token to
+                // the callers that waited, but do not keep it.
+                guard s.flights[key]?.id == id else { return }
+                s.flights[key] = nil
+                s.store(key, result, now: finished)
+            }
+            return result.token
         }
-        return result.token
     }
 
     /// Keeps a fetched token until its expiry minus the margin (or the default lifetime).
     func store(_ key: Key, _ fetched: FetchedToken, now: Date) {
-        let validUntil = fetched.expiresAt.map { $0.addingTimeInterval(-Self.expiryMargin) }
-            ?? now.addingTimeInterval(Self.defaultLifetime)
-        if validUntil > now {
-            entries[key] = Entry(token: fetched.token, validUntil: validUntil)
-            evictIfNeeded(now: now)
-        } else {
-            entries[key] = nil
-        }
-    }
-
-    private func evictIfNeeded(now: Date) {
-        guard entries.count > capacity else { return }
-        entries = entries.filter { $0.value.validUntil > now }
-        guard entries.count > capacity else { return }
-        // Evict to 90 % so a full cache does not sort on every insert.
-        let keep = max(1, capacity - capacity / 10)
-        let ordered = entries.sorted { $0.value.validUntil > $1.value.validUntil }
-        entries = Dictionary(uniqueKeysWithValues: ordered.prefix(keep).map { ($0.key, $0.value) })
+        state.withLock { $0.store(key, fetched, now: now) }
     }
 
     /// Drops the token, and detaches any fetch in flight so its result is not kept.
     func invalidate(_ key: Key) {
-        entries[key] = nil
-        flights[key] = nil
+        state.withLock { s in
+            s.entries[key] = nil
+            s.flights[key] = nil
+        }
     }
 
     /// How many tokens are cached (tests and diagnostics).
-    var count: Int { entries.count }
+    var count: Int { state.withLock { $0.entries.count } }
 }
 
 /// RFC 3339 timestamps as the credentials service sends them.

@@ -55,12 +55,12 @@ extension Vendo {
     /// expiry, down to 90 % of the limit. Raise it for a server that scopes a
     /// client per user (``forUser(jwt:)``) and serves many users at once.
     public static func setTokenCacheCapacity(_ capacity: Int) async {
-        await TokenCache.shared.setCapacity(capacity, now: Date())
+        TokenCache.shared.setCapacity(capacity, now: Date())
     }
 
     /// How many tokens the process-wide cache keeps at most.
     public static var tokenCacheCapacity: Int {
-        get async { await TokenCache.shared.capacity }
+        get async { TokenCache.shared.capacity }
     }
 
     /// Whether `env` holds an API key (`VENDO_API_KEY` set, not blank, not `"byok"`). No I/O, never throws.

@@ -129,12 +129,16 @@ public actor Vendo {
     ///
     /// - Throws: ``VendoError/notConnected(slug:message:)`` naming the variable to set
     ///   (OSS) or as the credentials service answered (Vendo mode), or any mapped platform error.
-    public func token(_ slug: String) async throws -> String {
+    public nonisolated func token(_ slug: String) async throws -> String {
+        // Nonisolated: the client's state is immutable, so a cached token needs no hop onto this actor.
         let slug = try Self.validSlug(slug, in: "token(_:)")
-        if let value = override(for: slug) { return value }
-        if let apiKey = context.apiKey {
+        if let value = context.tokenOverride(for: slug) { return value }
+        if let scope = context.tokenScope {
+            let key = TokenCache.Key(scope: scope, slug: slug)
+            // The common case first, before building the fetch closure the miss path needs.
+            if let token = TokenCache.shared.cached(key, now: clock()) { return token }
             let context = self.context
-            return try await TokenCache.shared.token(cacheKey(slug, apiKey: apiKey), clock: clock) {
+            return try await TokenCache.shared.token(key, clock: clock) {
                 try await TokenFetcher(context: context).fetch(slug)
             }
         }
@@ -148,16 +152,17 @@ public actor Vendo {
     /// slug is fetched in **one** bulk request. Duplicates are looked up once.
     ///
     /// - Throws: a mapped platform error when the bulk request fails as a whole.
-    public func tokens(_ slugs: [String]) async throws -> [String: String?] {
+    public nonisolated func tokens(_ slugs: [String]) async throws -> [String: String?] {
         var result: [String: String?] = [:]
         var missing: [String] = []
+        let now = clock()
         for raw in slugs {
             let slug = try Self.validSlug(raw, in: "tokens(_:)")
             if result.keys.contains(slug) || missing.contains(slug) { continue }
-            if let value = override(for: slug) {
+            if let value = context.tokenOverride(for: slug) {
                 result[slug] = .some(value)
-            } else if let apiKey = context.apiKey {
-                if let cached = await TokenCache.shared.cached(cacheKey(slug, apiKey: apiKey), now: clock()) {
+            } else if let scope = context.tokenScope {
+                if let cached = TokenCache.shared.cached(TokenCache.Key(scope: scope, slug: slug), now: now) {
                     result[slug] = .some(cached)
                 } else {
                     missing.append(slug)
@@ -166,12 +171,12 @@ public actor Vendo {
                 result[slug] = .some(byokValue(for: slug))
             }
         }
-        guard let apiKey = context.apiKey, !missing.isEmpty else { return result }
+        guard let scope = context.tokenScope, !missing.isEmpty else { return result }
         let fetched = try await TokenFetcher(context: context).fetchBulk(missing)
-        let now = clock()
+        let fetchedAt = clock()
         for slug in missing {
             if let token = fetched[slug] ?? nil {
-                await TokenCache.shared.store(cacheKey(slug, apiKey: apiKey), token, now: now)
+                TokenCache.shared.store(TokenCache.Key(scope: scope, slug: slug), token, now: fetchedAt)
                 result[slug] = .some(token.token)
             } else {
                 result[slug] = .some(nil)
@@ -184,9 +189,9 @@ public actor Vendo {
     ///
     /// The cache is shared: this affects every client with the same key, services
     /// and user, the static shortcuts included. No I/O.
-    public func invalidate(_ slug: String) async {
-        guard let apiKey = context.apiKey, let slug = Configuration.nonEmpty(slug) else { return }
-        await TokenCache.shared.invalidate(cacheKey(slug, apiKey: apiKey))
+    public nonisolated func invalidate(_ slug: String) async {
+        guard let scope = context.tokenScope, let slug = Configuration.nonEmpty(slug) else { return }
+        TokenCache.shared.invalidate(TokenCache.Key(scope: scope, slug: slug))
     }
 
     /// A session that calls the provider's own API with this provider's token.
@@ -199,22 +204,18 @@ public actor Vendo {
 
     // MARK: Helpers
 
-    nonisolated func cacheKey(_ slug: String, apiKey: String) -> TokenCache.Key {
-        TokenCache.Key(
-            apiKey: apiKey, credentialsURL: context.credentialsURL.absoluteString,
-            userJWT: context.userJWT, slug: slug)
-    }
-
-    private nonisolated func override(for slug: String) -> String? {
-        Configuration.nonEmpty(context.env[Configuration.tokenOverrideVariable(for: slug)])
-    }
-
     private nonisolated func byokValue(for slug: String) -> String? {
         guard let variable = BYOK.primaryEnvVar(for: slug) else { return nil }
         return Configuration.nonEmpty(context.env[variable])
     }
 
     static func validSlug(_ slug: String, in function: String) throws -> String {
+        // Nothing to trim when both ends are printable ASCII (every real slug): skip Foundation's trimming.
+        if let first = slug.utf8.first, let last = slug.utf8.last, (0x21...0x7E).contains(first),
+            (0x21...0x7E).contains(last)
+        {
+            return slug
+        }
         guard let trimmed = Configuration.nonEmpty(slug) else {
             throw VendoError.validation(
                 message: "\(function) needs a provider slug such as \"openai\"; it got an empty string.")
@@ -223,7 +224,7 @@ public actor Vendo {
     }
 
     static func notConnectedOSS(_ slug: String) -> VendoError {
-        let override = Configuration.tokenOverrideVariable(for: slug)
+        let override = BYOK.envVarName(forTokenOverride: slug)
         if let primary = BYOK.primaryEnvVar(for: slug) {
             return .notConnected(
                 slug: slug,

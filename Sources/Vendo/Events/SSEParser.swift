@@ -15,7 +15,8 @@ import Foundation
 ///   `id` sets the id unless it contains U+0000, `retry` sets the reconnection
 ///   time when it is ASCII digits only (otherwise it is ignored);
 /// - a blank line dispatches the event when it has data; the payload is parsed
-///   as JSON and kept as a string when that fails;
+///   as strict JSON (``JSONValue/parse(utf8:maxDepth:)``, nesting up to
+///   ``JSONValue/defaultMaxParsingDepth``) and kept as a string when that fails;
 /// - at the end of the stream (``finish()``) an event without its closing blank
 ///   line is discarded, as the standard requires.
 ///
@@ -253,8 +254,9 @@ public struct SSEParser: Sendable {
         }
         guard hasData else { return }
         data.removeLast()  // the LF after the last data line
-        let text = String(decoding: data, as: UTF8.self)
-        let payload = (try? JSONValue(parsing: Data(data))) ?? .string(text)
+        // JSON when the data is one strict JSON value (RFC 8259, default nesting limit), else the text as sent.
+        let json = data.withUnsafeBytes { bytes in try? JSONParser.parse(bytes) }
+        let payload = json ?? .string(String(decoding: data, as: UTF8.self))
         outputs.append(.event(EventStreamMessage(type: type, data: payload, id: blockID, retry: blockRetry)))
     }
 

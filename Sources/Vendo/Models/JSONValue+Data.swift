@@ -1,20 +1,6 @@
 import Foundation
 
 extension JSONValue {
-    /// Parses JSON text.
-    ///
-    /// - Throws: `DecodingError` when `data` is not valid JSON.
-    public init(parsing data: Data) throws {
-        self = try JSONDecoder().decode(JSONValue.self, from: data)
-    }
-
-    /// Parses JSON text given as a string.
-    ///
-    /// - Throws: `DecodingError` when `text` is not valid JSON.
-    public init(parsing text: String) throws {
-        try self.init(parsing: Data(text.utf8))
-    }
-
     /// The value as compact JSON text (object keys sorted, so equal values give equal bytes).
     public func jsonData() throws -> Data {
         let encoder = JSONEncoder()

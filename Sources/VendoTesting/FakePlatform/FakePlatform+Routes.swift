@@ -26,6 +26,7 @@ extension FakePlatform {
                 return Self.response(status: status, headers: headers, body: bytes)
             }
         }
+        if route == .events { return events(request) }
         return answer(route: route, request: request, body: body)
     }
 
@@ -104,15 +105,22 @@ extension FakePlatform {
             return Self.response(json: usage)
         case .execute:
             return execute(body)
-        case .events:
-            return HTTPResponse(
-                status: .ok,
-                headers: ["Content-Type": "text/event-stream", "Cache-Control": "no-cache"],
-                body: .string(Self.sse(state.withLock { $0.events })))
-        case .provider, .unknown:
+        case .provider, .unknown, .events:
             return Self.response(
                 status: 404, json: ["error": ["code": "not_found", "message": .string("No route \(request.path)")]])
         }
+    }
+
+    /// The live stream: the platform's key check first, as on every platform
+    /// route, then ``FakePlatform/eventStream`` holds the response open.
+    private func events(_ request: HTTPRequest) -> HTTPResponse {
+        if let denied = authenticate(request) { return denied }
+        // Once stop() has begun, a reconnecting client must not open a stream the shutdown would wait for.
+        if state.withLock({ $0.stopping }) {
+            return Self.response(
+                status: 503, json: ["error": ["code": "internal_error", "message": "The fake platform is stopping"]])
+        }
+        return eventStream.respond(to: request)
     }
 
     private func authenticate(_ request: HTTPRequest) -> HTTPResponse? {
@@ -150,18 +158,6 @@ extension FakePlatform {
     }
 
     // MARK: Encoding
-
-    /// The events as one SSE body: a `: ping` comment, then `id`/`event`/`data` blocks.
-    static func sse(_ events: [EventStreamMessage]) -> String {
-        var text = ": ping\n\n"
-        for event in events {
-            if let id = event.id { text += "id: \(id)\n" }
-            text += "event: \(event.type)\n"
-            let data = (try? event.data.jsonData()).map { String(decoding: $0, as: UTF8.self) } ?? "null"
-            text += "data: \(data)\n\n"
-        }
-        return text
-    }
 
     static func tokenJSON(_ entry: FakePlatformState.TokenEntry) -> JSONValue {
         ["access_token": .string(entry.token), "expires_at": entry.expiresAt.map(JSONValue.string) ?? .null,

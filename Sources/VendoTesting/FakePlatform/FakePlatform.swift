@@ -12,7 +12,7 @@ import VendoHTTPServer
 /// | platform | ``baseURL`` | `/api/deployments/me/connections`, `/api/integrations[/{slug}]`, `/api/billing/{balance,spend-caps,usage}` |
 /// | credentials | ``credentialsURL`` (`/credentials`) | `/{slug}`, `/_bulk?slugs=…` |
 /// | data proxy | ``dataProxyURL`` (`/data-proxy`) | `POST /v1/execute` |
-/// | events | ``baseURL`` | `GET /api/deployments/me/events`: ``setEvents(_:)`` as SSE, then the end of the stream |
+/// | events | ``baseURL`` | `GET /api/deployments/me/events`: a live stream from ``eventStream`` |
 /// | a provider | ``providerURL`` (`/provider`) | any path: 200 with the `Authorization` it got, 401 unless it is ``setProviderToken(_:)``'s |
 ///
 /// It records every request (``requests``), and scripted failures replace
@@ -39,6 +39,23 @@ public final class FakePlatform: Sendable {
     let state = FakePlatformState()
     private let server: HTTPServer
 
+    /// The live event stream behind `GET /api/deployments/me/events`.
+    ///
+    /// The platform checks the API key (and records the request, with its
+    /// `X-Vendo-User-JWT`, under ``FakeRoute/events``) before handing it over;
+    /// ``inject(_:into:times:)``, ``pause(_:)`` and latency apply as on any route.
+    /// Then the stream is open: ``FakeEventStream/publish(type:data:id:)`` sends
+    /// to every subscriber and keeps the event for `Last-Event-ID` replay, and
+    /// ``FakeEventStream/dropConnections()``, ``FakeEventStream/endStreams()``
+    /// and ``FakeEventStream/update(_:)`` script the server's side.
+    ///
+    /// ```swift
+    /// let events = try vendo.events.subscribe()
+    /// _ = await platform.eventStream.wait { $0.openStreams == 1 }
+    /// platform.eventStream.publish(type: "connection.connected", data: ["slug": "slack"])
+    /// ```
+    public let eventStream = FakeEventStream()
+
     private init(server: HTTPServer) {
         self.server = server
     }
@@ -61,9 +78,11 @@ public final class FakePlatform: Sendable {
         return platform
     }
 
-    /// Stops the server (in-flight requests finish first).
+    /// Stops the server: open event streams end, then in-flight requests finish.
     public func stop() async {
+        state.withLock { $0.stopping = true }
         resumeAll()
+        eventStream.endStreams()
         await server.shutdown()
     }
 
@@ -164,9 +183,6 @@ public final class FakePlatform: Sendable {
             $0.actionResults[action] = nil
         }
     }
-
-    /// The events `GET /api/deployments/me/events` sends (once per connection, then the stream ends).
-    public func setEvents(_ events: [EventStreamMessage]) { state.withLock { $0.events = events } }
 
     /// Only these keys authenticate; others get 401 `app_unknown`. `nil` accepts any key.
     public func acceptAPIKeys(_ keys: Set<String>?) { state.withLock { $0.acceptedAPIKeys = keys } }

@@ -25,7 +25,7 @@ final class FakePlatformState: @unchecked Sendable {
         var actionResults: [String: JSONValue] = [:]
         var acceptedAPIKeys: Set<String>?
         var providerToken: String?
-        var events: [EventStreamMessage] = []
+        var stopping = false
         var failures: [FakeRoute: [FakeFailure]] = [:]
         var latency: [FakeRoute: TimeInterval] = [:]
         var paused: Set<FakeRoute> = []

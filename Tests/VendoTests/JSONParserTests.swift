@@ -4,7 +4,7 @@ import Testing
 @testable import Vendo
 
 @Suite("JSONParser (strict RFC 8259)")
-struct WebhookJSONParserTests {
+struct JSONParserTests {
     static func parse(_ text: String, maxDepth: Int = JSONParser.defaultMaxDepth) throws -> JSONValue {
         try JSONValue.parse(utf8: Array(text.utf8), maxDepth: maxDepth)
     }
@@ -91,6 +91,33 @@ struct WebhookJSONParserTests {
                 Issue.record("unexpected \(error)")
             }
         }
+    }
+
+    @Test("JSONValue(parsing:) is the strict parser, for Data, slices and String")
+    func parsingInitializers() throws {
+        let text = #"{"a":[1,2.5,"é",null]}"#
+        let expected: JSONValue = ["a": [1, 2.5, "é", nil]]
+        #expect(try JSONValue(parsing: text) == expected)
+        #expect(try JSONValue(parsing: Data(text.utf8)) == expected)
+        #expect(try JSONValue(parsing: Data(("xx" + text).utf8).dropFirst(2)) == expected)
+        // A fraction or an exponent makes a double, as JSONValue documents.
+        #expect(try JSONValue(parsing: "1.0") == .double(1))
+        #expect(try JSONValue(parsing: Data("1e2".utf8)) == .double(100))
+
+        let message = "invalid JSON at byte 5: unexpected '1', expected ':' after an object key"
+        #expect(throws: VendoError.validation(message: message)) { try JSONValue(parsing: #"{"a" 1}"#) }
+        #expect(throws: VendoError.validation(message: message)) { try JSONValue(parsing: Data(#"{"a" 1}"#.utf8)) }
+        // Strict: what lenient parsers let through is refused.
+        for bad in ["[1,]", "\u{FEFF}1", "NaN", "// c\n1", #""\ud800""#, "", "1 2"] {
+            #expect(throws: VendoError.self, "\(bad)") { try JSONValue(parsing: bad) }
+            #expect(throws: VendoError.self, "\(bad)") { try JSONValue(parsing: Data(bad.utf8)) }
+        }
+        // The nesting limit is the parser's, and configurable.
+        #expect(try JSONValue(parsing: "[[1]]", maxDepth: 2) == [[1]])
+        #expect(throws: VendoError.self) { try JSONValue(parsing: Data("[[1]]".utf8), maxDepth: 1) }
+        let levels = JSONValue.defaultMaxParsingDepth + 1
+        let deep = String(repeating: "[", count: levels) + String(repeating: "]", count: levels)
+        #expect(throws: VendoError.self) { try JSONValue(parsing: deep) }
     }
 
     @Test("the nesting limit: maxDepth levels pass, one more fails")
