@@ -3,13 +3,20 @@ import PackageDescription
 
 // Layers import only downwards:
 //   vendo-webhooks (CLI) → VendoWebhooks → VendoHTTPServer → CSystemShims
-//                                        → Vendo → COpenSSL
+//                                        → VendoCore → COpenSSL
+//   Vendo (SDK client) → VendoCore (re-exported)
 //   VendoTesting → Vendo (+ VendoHTTPServer for the fake platform)
+//
+// VendoCore, VendoHTTPServer, VendoWebhooks and vendo-webhooks import
+// FoundationEssentials at most, never Foundation or FoundationNetworking:
+// those two (with ICU, libcurl and ~30 libraries) would double the endpoint's
+// memory. A test reads the running binary's /proc/<pid>/maps to hold this.
 let package = Package(
     name: "vendo-swift",
     platforms: [.macOS(.v14)],
     products: [
         .library(name: "Vendo", targets: ["Vendo"]),
+        .library(name: "VendoCore", targets: ["VendoCore"]),
         .library(name: "VendoTesting", targets: ["VendoTesting"]),
         .library(name: "VendoHTTPServer", targets: ["VendoHTTPServer"]),
         .library(name: "VendoWebhooks", targets: ["VendoWebhooks"]),
@@ -36,9 +43,14 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // What needs no outbound HTTP: models, JSON, errors, webhook verification, SSO.
+        .target(
+            name: "VendoCore",
+            dependencies: ["COpenSSL"]
+        ),
         .target(
             name: "Vendo",
-            dependencies: ["COpenSSL"],
+            dependencies: ["VendoCore"],
             resources: [.process("Catalog/byok.json")]
         ),
         .target(
@@ -48,7 +60,7 @@ let package = Package(
         .target(
             name: "VendoWebhooks",
             dependencies: [
-                "Vendo",
+                "VendoCore",
                 "VendoHTTPServer",
                 "CSystemShims",  // posix_spawn with file actions glibc hides behind _GNU_SOURCE
                 .product(name: "Logging", package: "swift-log"),
@@ -58,6 +70,7 @@ let package = Package(
             name: "vendo-webhooks",
             dependencies: [
                 "VendoWebhooks",
+                "VendoCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -82,7 +95,7 @@ let package = Package(
         ),
         .testTarget(
             name: "VendoTests",
-            dependencies: ["Vendo", "VendoTesting", "VendoHTTPServer"]
+            dependencies: ["Vendo", "VendoCore", "VendoTesting", "VendoHTTPServer"]
         ),
         .testTarget(
             name: "VendoWebhooksTests",

@@ -1,5 +1,14 @@
 import ArgumentParser
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// Secret options shared by `sign`, `send` and `verify`.
 ///
@@ -38,7 +47,7 @@ enum BodyInput {
         if let file {
             if file == "-" { return readStandardInput() }
             do {
-                return [UInt8](try Data(contentsOf: URL(fileURLWithPath: file)))
+                return try FileBytes.read(file)
             } catch {
                 throw CLIError("cannot read the body file \(file): \(describeFileError(error))")
             }
@@ -50,7 +59,16 @@ enum BodyInput {
     }
 
     private static func readStandardInput() -> [UInt8] {
-        [UInt8](FileHandle.standardInput.readDataToEndOfFile())
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { systemRead(STDIN_FILENO, $0.baseAddress, $0.count) }
+            if n > 0 {
+                bytes += chunk[0..<n]
+            } else if n == 0 || errno != EINTR {
+                return bytes
+            }
+        }
     }
 }
 
@@ -61,9 +79,6 @@ enum Timestamps {
 
     /// The current time in RFC 3339 UTC (seconds precision), for `occurred_at`.
     static func rfc3339Now() -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime]
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        return formatter.string(from: Date())
+        Date().formatted(.iso8601)
     }
 }

@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// The process environment as the tool reads it: trimmed values, empty means unset.
 ///
@@ -15,7 +19,7 @@ struct Environment: Sendable {
     /// The trimmed value of `name`, or nil when unset or blank.
     subscript(name: String) -> String? {
         guard let raw = values[name] else { return nil }
-        let trimmed = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+        let trimmed = raw.trimmedWhitespace
         return trimmed.isEmpty ? nil : trimmed
     }
 

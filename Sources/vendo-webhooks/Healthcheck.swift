@@ -1,4 +1,5 @@
 import ArgumentParser
+import VendoWebhooks
 
 /// `vendo-webhooks healthcheck`: probe a running endpoint's liveness route.
 ///
@@ -29,17 +30,19 @@ struct Healthcheck: AsyncParsableCommand {
                 throw CLIError("--timeout \(self.timeout) is not a positive duration such as 3s or 500ms")
             }
             let target = try url ?? env["VENDO_WEBHOOKS_HEALTHCHECK_URL"] ?? Self.defaultURL(env: env)
-            do {
-                let response = try PlainHTTPClient.exchange(method: "GET", url: target, timeout: timeout)
-                guard (200..<300).contains(response.status) else {
-                    Output.error("unhealthy: GET \(target) answered \(response.status) \(response.reason)")
-                    throw ExitStatus.failure
-                }
-                if !quiet { Output.out("healthy: GET \(target) answered \(response.status)") }
-            } catch let failure as PlainHTTPClient.Failure {
-                Output.error("unhealthy: \(failure.description)")
+            let response: OutboundHTTPResponse
+            do throws(OutboundHTTPError) {
+                let client = OutboundHTTPClient(configuration: .init(timeout: timeout))
+                response = try client.sendBlocking(method: "GET", url: try OutboundURL(target))
+            } catch {
+                Output.error("unhealthy: \(error.description)")
                 throw ExitStatus.failure
             }
+            guard (200..<300).contains(response.status) else {
+                Output.error("unhealthy: GET \(target) answered \(response.status) \(response.reason)")
+                throw ExitStatus.failure
+            }
+            if !quiet { Output.out("healthy: GET \(target) answered \(response.status)") }
         }
     }
 

@@ -1,5 +1,14 @@
-import Foundation
-import Vendo
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+import VendoCore
 import VendoWebhooks
 
 /// What one handler does with a verified event.
@@ -54,7 +63,7 @@ enum RouteConfig {
         guard let colon = actionText.firstIndex(of: ":") else {
             throw CLIError("\(origin) '\(text)': the action must start with exec: or forward:; \(usage)")
         }
-        let kind = actionText[..<colon].trimmingCharacters(in: .whitespaces).lowercased()
+        let kind = actionText[..<colon].trimmedWhitespace.lowercased()
         let value = String(actionText[actionText.index(after: colon)...])
         let action: HandlerAction
         switch kind {
@@ -69,7 +78,7 @@ enum RouteConfig {
     /// Splits and checks a comma-separated list of event-type patterns.
     static func parsePatterns(_ text: String, origin: String) throws -> [String] {
         let patterns = text.split(separator: ",", omittingEmptySubsequences: false)
-            .map { $0.trimmingCharacters(in: .whitespaces) }
+            .map { $0.trimmedWhitespace }
         guard !patterns.isEmpty, !patterns.contains(where: \.isEmpty) else {
             throw CLIError("\(origin): empty event type; give a type such as connection.connected or a pattern such as connection.*")
         }
@@ -85,21 +94,21 @@ enum RouteConfig {
 
     /// Checks a command for `--exec`.
     static func execAction(_ command: String, origin: String) throws -> HandlerAction {
-        let trimmed = command.trimmingCharacters(in: .whitespacesAndNewlines)
+        let trimmed = command.trimmedWhitespace
         guard !trimmed.isEmpty else {
             throw CLIError("\(origin): empty command; give a shell command such as ./handle-event.sh")
         }
         return .exec(trimmed)
     }
 
-    /// Checks a URL for `--forward`: absolute http(s) with a host.
+    /// Checks a URL for `--forward`: absolute `http://` with a host. `https://` is
+    /// refused here, at start-up, rather than failing every delivery later.
     static func forwardAction(_ url: String, origin: String) throws -> HandlerAction {
-        let trimmed = url.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard let components = URLComponents(string: trimmed),
-              let scheme = components.scheme?.lowercased(), scheme == "http" || scheme == "https",
-              let host = components.host, !host.isEmpty
-        else {
-            throw CLIError("\(origin): '\(trimmed)' is not an absolute http:// or https:// URL (e.g. http://127.0.0.1:3000/hooks)")
+        let trimmed = url.trimmedWhitespace
+        do {
+            _ = try OutboundURL(trimmed)
+        } catch {
+            throw CLIError("\(origin): \(error.description)")
         }
         return .forward(trimmed)
     }
@@ -108,7 +117,7 @@ enum RouteConfig {
     static func load(path: String) throws -> ConfigFile {
         let data: Data
         do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
+            data = Data(try FileBytes.read(path))
         } catch {
             throw CLIError("cannot read config file \(path): \(describeFileError(error))")
         }
@@ -119,7 +128,7 @@ enum RouteConfig {
     static func parse(_ data: Data, name: String) throws -> ConfigFile {
         let root: JSONValue
         do {
-            root = try JSONDecoder().decode(JSONValue.self, from: data)
+            root = try JSONValue(parsing: data)
         } catch {
             throw CLIError("\(name) is not valid JSON (\(jsonErrorDetail(error))); the config file is JSON, see docs/cli.md")
         }
@@ -210,14 +219,7 @@ enum RouteConfig {
     }
 
     private static func jsonErrorDetail(_ error: Error) -> String {
-        if case DecodingError.dataCorrupted(let context) = error {
-            if let underlying = context.underlyingError as NSError?,
-               let detail = underlying.userInfo[NSDebugDescriptionErrorKey] as? String {
-                return detail
-            }
-            return context.debugDescription
-        }
-        return String(describing: error)
+        (error as? VendoError)?.message ?? String(describing: error)
     }
 }
 
@@ -225,21 +227,4 @@ enum RouteConfig {
 struct ConfigFile: Equatable, Sendable {
     var handlers: [HandlerSpec] = []
     var handlerTimeout: Duration?
-}
-
-/// A short reason for a failed file read ("No such file or directory").
-func describeFileError(_ error: Error) -> String {
-    let nsError = error as NSError
-    if let underlying = nsError.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain,
-       let code = POSIXErrorCode(rawValue: Int32(underlying.code)) {
-        return String(cString: strerror(code.rawValue))
-    }
-    if nsError.domain == NSCocoaErrorDomain {
-        switch nsError.code {
-        case NSFileReadNoSuchFileError: return "No such file or directory"
-        case NSFileReadNoPermissionError: return "Permission denied"
-        default: break
-        }
-    }
-    return nsError.localizedDescription
 }

@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// Where webhook signing secrets come from and how they are read.
 ///
@@ -15,7 +19,7 @@ enum Secrets {
     /// Splits a comma- or newline-separated list, trimming each entry and dropping empty ones.
     static func split(_ text: String) -> [String] {
         text.split(whereSeparator: { $0 == "," || $0 == "\n" || $0 == "\r" })
-            .map { $0.trimmingCharacters(in: .whitespaces) }
+            .map { $0.trimmedWhitespace }
             .filter { !$0.isEmpty }
     }
 
@@ -23,7 +27,7 @@ enum Secrets {
     static func read(file path: String, describedAs name: String) throws -> [String] {
         let data: Data
         do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
+            data = Data(try FileBytes.read(path))
         } catch {
             throw CLIError("cannot read the secret file \(path) (\(name)): \(describeFileError(error))")
         }

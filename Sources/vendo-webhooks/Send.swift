@@ -1,6 +1,11 @@
 import ArgumentParser
-import Foundation
-import Vendo
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
+import VendoCore
+import VendoWebhooks
 
 /// `vendo-webhooks send`: sign a test event and POST it, like `stripe trigger`.
 struct Send: AsyncParsableCommand {
@@ -62,8 +67,8 @@ struct Send: AsyncParsableCommand {
                 guard let colon = line.firstIndex(of: ":"), colon != line.startIndex else {
                     throw CLIError("--header '\(line)' is not 'Name: value'")
                 }
-                headers.append((String(line[..<colon]).trimmingCharacters(in: .whitespaces),
-                                String(line[line.index(after: colon)...]).trimmingCharacters(in: .whitespaces)))
+                headers.append((String(line[..<colon]).trimmedWhitespace,
+                                String(line[line.index(after: colon)...]).trimmedWhitespace))
             }
             let target = try url ?? env["VENDO_WEBHOOKS_URL"] ?? Self.defaultURL(env: env)
             if verbose {
@@ -72,18 +77,21 @@ struct Send: AsyncParsableCommand {
                 Output.error("")
                 Output.error(String(decoding: body, as: UTF8.self))
             }
-            let response: PlainHTTPClient.Response
-            do {
-                response = try PlainHTTPClient.exchange(method: "POST", url: target, headers: headers, body: body, timeout: timeout)
-            } catch let failure as PlainHTTPClient.Failure {
-                var message = "send failed: \(failure.description)"
-                if failure.description.contains("Connection refused") {
-                    message += " (is `vendo-webhooks serve` running there?)"
+            let response: OutboundHTTPResponse
+            do throws(OutboundHTTPError) {
+                let client = OutboundHTTPClient(configuration: .init(timeout: timeout))
+                response = try client.sendBlocking(
+                    method: "POST", url: try OutboundURL(target), headers: headers.map { (name: $0.0, value: $0.1) }, body: body)
+            } catch {
+                var message = "send failed: \(error.description)"
+                if case .connectFailed = error { message += " (is `vendo-webhooks serve` running there?)" }
+                if case .invalidURL = error, target.lowercased().hasPrefix("https://") {
+                    message += "; to send to an https:// endpoint use `vendo-webhooks sign --format curl` and curl"
                 }
                 Output.error(message)
                 throw ExitStatus.failure
             }
-            Output.out("HTTP \(response.status) \(response.reason)".trimmingCharacters(in: .whitespaces))
+            Output.out("HTTP \(response.status) \(response.reason)".trimmedWhitespace)
             if !response.body.isEmpty {
                 Output.outBytes(response.body)
                 if response.body.last != UInt8(ascii: "\n") { Output.outRaw("\n") }
@@ -106,18 +114,18 @@ struct Send: AsyncParsableCommand {
         if let dataFile {
             dataOrigin = "--data-file \(dataFile)"
             do {
-                dataText = String(decoding: try Data(contentsOf: URL(fileURLWithPath: dataFile)), as: UTF8.self)
+                dataText = String(decoding: try FileBytes.read(dataFile), as: UTF8.self)
             } catch {
                 throw CLIError("cannot read \(dataFile): \(describeFileError(error))")
             }
         }
-        dataText = dataText.trimmingCharacters(in: .whitespacesAndNewlines)
+        dataText = dataText.trimmedWhitespace
         do {
-            _ = try JSONDecoder().decode(JSONValue.self, from: Data(dataText.utf8))
+            _ = try JSONValue(parsing: dataText)
         } catch {
             throw CLIError("\(dataOrigin) is not valid JSON: \(dataText.prefix(80)); e.g. --data '{\"slug\":\"github\"}'")
         }
-        guard !eventType.trimmingCharacters(in: .whitespaces).isEmpty else {
+        guard !eventType.trimmedWhitespace.isEmpty else {
             throw CLIError("--type is empty; give an event type such as connection.connected")
         }
         var envelope = "{\"id\":"

@@ -1,6 +1,10 @@
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 import Logging
-import Vendo
+import VendoCore
 import VendoHTTPServer
 import VendoWebhooks
 

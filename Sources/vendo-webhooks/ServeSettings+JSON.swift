@@ -1,5 +1,9 @@
-import Foundation
-import Vendo
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
+import VendoCore
 
 extension ServeSettings {
     /// The effective configuration for `--check-config`. Secrets are only

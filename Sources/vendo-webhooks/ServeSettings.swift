@@ -1,6 +1,10 @@
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 import Logging
-import Vendo
+import VendoCore
 
 /// Everything `serve` needs, resolved from flags, environment and config file.
 ///
@@ -113,7 +117,7 @@ struct ServeSettings {
             settings.handlers.append(HandlerSpec(patterns: nil, action: try RouteConfig.forwardAction(url, origin: forwardOrigin), timeout: nil, origin: forwardOrigin))
         }
         let routes = options.on.isEmpty
-            ? (env["VENDO_WEBHOOKS_ON"].map { $0.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } } ?? [])
+            ? (env["VENDO_WEBHOOKS_ON"].map { $0.split(whereSeparator: \.isNewline).map { $0.trimmedWhitespace }.filter { !$0.isEmpty } } ?? [])
             : options.on
         let routeOrigin = options.on.isEmpty ? "VENDO_WEBHOOKS_ON" : "--on"
         for (index, route) in routes.enumerated() {

@@ -1,5 +1,9 @@
 import ArgumentParser
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// `vendo-webhooks sign`: the headers Vendo would put on a body.
 struct Sign: AsyncParsableCommand {
@@ -37,7 +41,7 @@ struct Sign: AsyncParsableCommand {
             let env = Environment()
             let secret = try secretOptions.resolve(env: env)[0]
             let body = try BodyInput.read(file: bodyFile)
-            let timestamp = (timestamp ?? Timestamps.unixSecondsNow()).trimmingCharacters(in: .whitespaces)
+            let timestamp = (timestamp ?? Timestamps.unixSecondsNow()).trimmedWhitespace
             let headers = try Signing.headers(secret: secret, timestamp: timestamp, body: body)
             switch format {
             case .text:
@@ -64,6 +68,6 @@ enum ShellQuote {
     static func quote(_ text: String) -> String {
         let safe = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./:=@%+,")
         if !text.isEmpty, text.allSatisfy({ safe.contains($0) }) { return text }
-        return "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
+        return "'" + text.split(separator: "'", omittingEmptySubsequences: false).joined(separator: "'\\''") + "'"
     }
 }

@@ -1,4 +1,4 @@
-import Vendo
+import VendoCore
 
 /// Computes the headers Vendo puts on a delivery, with the SDK's signer.
 enum Signing {

@@ -1,11 +1,15 @@
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// Parsing of the human-friendly durations and sizes the flags accept.
 enum Units {
     /// Parses "10", "10s", "500ms", "2m", "1h", "1.5s" (a bare number is seconds).
     /// Returns nil when the text is not such a duration or is negative.
     static func duration(_ text: String) -> Duration? {
-        let text = text.trimmingCharacters(in: .whitespaces).lowercased()
+        let text = text.trimmedWhitespace.lowercased()
         let suffixes: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600)]
         var number = Substring(text)
         var scale = 1.0
@@ -25,7 +29,7 @@ enum Units {
     /// Parses a byte count: "1048576", "512KiB", "1MiB", "1k", "2m" (K/M/G are
     /// binary: 1024-based). Returns nil when the text is not such a size.
     static func byteCount(_ text: String) -> Int? {
-        let text = text.trimmingCharacters(in: .whitespaces).lowercased()
+        let text = text.trimmedWhitespace.lowercased()
         let suffixes: [(String, Int)] = [
             ("kib", 1 << 10), ("mib", 1 << 20), ("gib", 1 << 30),
             ("kb", 1 << 10), ("mb", 1 << 20), ("gb", 1 << 30),
@@ -38,7 +42,7 @@ enum Units {
             scale = factor
             break
         }
-        guard let value = Int(number.trimmingCharacters(in: .whitespaces)), value >= 0 else { return nil }
+        guard let value = Int(number.trimmedWhitespace), value >= 0 else { return nil }
         let (product, overflow) = value.multipliedReportingOverflow(by: scale)
         return overflow ? nil : product
     }

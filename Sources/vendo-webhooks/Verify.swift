@@ -1,6 +1,10 @@
 import ArgumentParser
-import Foundation
-import Vendo
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
+import VendoCore
 
 /// `vendo-webhooks verify`: check a captured delivery as the endpoint would.
 struct Verify: AsyncParsableCommand {
@@ -45,8 +49,8 @@ struct Verify: AsyncParsableCommand {
                 guard let colon = line.firstIndex(of: ":"), colon != line.startIndex else {
                     throw CLIError("--header '\(line)' is not 'Name: value'")
                 }
-                headers.append((String(line[..<colon]).trimmingCharacters(in: .whitespaces),
-                                String(line[line.index(after: colon)...]).trimmingCharacters(in: .whitespaces)))
+                headers.append((String(line[..<colon]).trimmedWhitespace,
+                                String(line[line.index(after: colon)...]).trimmedWhitespace))
             }
             if let signature { headers.append((WebhooksAPI.signatureHeader, signature)) }
             if let timestamp { headers.append((WebhooksAPI.timestampHeader, timestamp)) }

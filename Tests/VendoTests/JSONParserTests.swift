@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import Vendo
+@testable import VendoCore
 
 @Suite("JSONParser (strict RFC 8259)")
 struct JSONParserTests {

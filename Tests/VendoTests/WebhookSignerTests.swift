@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import Vendo
+@testable import VendoCore
 
 @Suite("WebhookSigner")
 struct WebhookSignerTests {

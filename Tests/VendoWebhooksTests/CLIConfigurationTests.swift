@@ -135,7 +135,7 @@ struct CLIConfigurationTests {
     @Test func onRoutesParse() async throws {
         let config = try await effective([
             "--on", "connection.connected=exec:./one.sh --flag 'quoted arg'",
-            "--on", "connection.*, billing.* =forward:https://example.test/hooks?x=1",
+            "--on", "connection.*, billing.* =forward:http://example.test/hooks?x=1",
             "--on", "*=exec:echo any",
         ])
         let handlers = try #require(config["handlers"]?.arrayValue)
@@ -144,7 +144,7 @@ struct CLIConfigurationTests {
         #expect(handlers[0]["exec"] == "./one.sh --flag 'quoted arg'", "the command keeps everything after exec:")
         #expect(handlers[0]["origin"] == "--on #1")
         #expect(handlers[1]["on"] == ["connection.*", "billing.*"])
-        #expect(handlers[1]["forward"] == "https://example.test/hooks?x=1")
+        #expect(handlers[1]["forward"] == "http://example.test/hooks?x=1")
         #expect(handlers[2]["on"] == ["*"])
     }
 
@@ -156,8 +156,10 @@ struct CLIConfigurationTests {
         ("a,,b=exec:./x.sh", "empty event type"),
         ("conn ection=exec:./x.sh", "pattern 'conn ection'"),
         ("connection.*=exec:   ", "empty command"),
-        ("connection.*=forward:ftp://host/x", "not an absolute http:// or https:// URL"),
-        ("connection.*=forward:/relative", "not an absolute http:// or https:// URL"),
+        ("connection.*=forward:ftp://host/x", "unsupported scheme 'ftp'; expected http://"),
+        ("connection.*=forward:/relative", "is not an absolute URL; expected e.g. http://"),
+        ("connection.*=forward:https://app.example/hooks", "https:// is not supported"),
+        ("connection.*=forward:http://:3000/x", "has no host"),
     ])
     func badOnRoutesAreExplained(route: String, expected: String) async throws {
         let (status, stderr) = try await failure(["--on", route])

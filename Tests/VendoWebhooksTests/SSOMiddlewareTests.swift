@@ -95,13 +95,14 @@ import VendoHTTPServer
         #expect(post.status == .methodNotAllowed)
     }
 
-    @Test func vendoClientIsScopedOnlyWhenTrusted() async throws {
+    /// The one line the docs show: `try vendo.forRequest(headers: request.headers)`.
+    @Test func userScopedClientOnlyWhenTrusted() async throws {
         let base = try Vendo(apiKey: "vendo_sk_test", env: [:])
         struct ClientProbe: HTTPResponder {
             let base: Vendo
             func respond(to request: HTTPRequest) async throws -> HTTPResponse {
                 do {
-                    _ = try request.vendoClient(base: base)
+                    _ = try base.forRequest(headers: request.headers)
                     return .text("scoped")
                 } catch let error as VendoError {
                     return .text("\(error.code)")

@@ -1,5 +1,5 @@
 import Synchronization
-import Vendo
+import VendoCore
 import VendoHTTPServer
 
 /// One verified delivery, as handlers receive it.

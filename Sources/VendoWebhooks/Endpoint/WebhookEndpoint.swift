@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 import VendoHTTPServer
 
 /// Everything a deployment serves, assembled into one responder for `HTTPServer`.

@@ -1,5 +1,5 @@
 import CSystemShims
-import Foundation
+import Dispatch
 
 #if canImport(Glibc)
     import Glibc
@@ -256,7 +256,7 @@ extension ChildRun {
 
     /// Waits for the child on a thread of its own (never a cooperative one) and reports its wait status.
     fileprivate static func reap(pid: pid_t, then report: @escaping @Sendable (Int32) -> Void) {
-        let thread = Thread {
+        let wait: @Sendable () -> Void = {
             var status: Int32 = 0
             while waitpid(pid, &status, 0) < 0 {
                 guard errno == EINTR else {
@@ -267,9 +267,10 @@ extension ChildRun {
             }
             report(status)
         }
-        thread.name = "vendo.webhooks.exec.reaper"
-        thread.stackSize = 64 * 1024
-        thread.start()
+        // Out of threads: block a Dispatch worker rather than never reaping the child.
+        if !startDetachedThread(stackSize: 64 * 1024, wait) {
+            DispatchQueue.global().async(execute: wait)
+        }
     }
 
     /// An errno value from posix_spawn.

@@ -1,5 +1,14 @@
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 import Logging
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// Runs a command for each delivery.
 ///
@@ -88,7 +97,7 @@ public struct ExecHandler: WebhookHandler {
         }
         switch command {
         case .shell(let line):
-            guard !line.trimmingCharacters(in: .whitespaces).isEmpty else {
+            guard !line.trimmedWhitespace.isEmpty else {
                 throw WebhookConfigurationError("exec handler: the shell command is empty")
             }
             executable = "/bin/sh"
@@ -146,20 +155,21 @@ public struct ExecHandler: WebhookHandler {
 
     /// Finds `program` the way a shell does: a path when it contains `/`, else in `PATH`.
     static func resolve(_ program: String, path: String?) -> String? {
-        let fileManager = FileManager.default
         if program.contains("/") {
-            return fileManager.isExecutableFile(atPath: program) ? program : nil
+            return isExecutableFile(program) ? program : nil
         }
         for directory in (path ?? "/usr/local/bin:/usr/bin:/bin").split(separator: ":") {
             let candidate = "\(directory)/\(program)"
-            var isDirectory: ObjCBool = false
-            if fileManager.fileExists(atPath: candidate, isDirectory: &isDirectory), !isDirectory.boolValue,
-                fileManager.isExecutableFile(atPath: candidate)
-            {
-                return candidate
-            }
+            if isExecutableFile(candidate) { return candidate }
         }
         return nil
+    }
+
+    /// A regular file (not a directory) this process may execute.
+    private static func isExecutableFile(_ path: String) -> Bool {
+        var info = stat()
+        guard stat(path, &info) == 0, (info.st_mode & S_IFMT) != S_IFDIR else { return false }
+        return access(path, X_OK) == 0
     }
 }
 

@@ -1,12 +1,9 @@
-import Foundation
-import Logging
-
-// Only this file needs outbound HTTP. On Linux FoundationNetworking brings
-// libcurl and adds several milliseconds to process start; nothing else in the
-// library imports it.
-#if canImport(FoundationNetworking)
-    import FoundationNetworking
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
 #endif
+import Logging
 
 /// POSTs each verified delivery's raw body to a URL (your app, another service).
 ///
@@ -19,6 +16,11 @@ import Logging
 /// POST must not silently turn into a GET elsewhere), a network error or the
 /// timeout (whole exchange, default 10 s) throws ``ForwardHandlerError`` and
 /// the delivery is retried by its sender.
+///
+/// Plain `http://` only: the endpoint links no TLS library (URLSession and
+/// libcurl would double its memory). Forward to the app over the private
+/// network or loopback, or through a TLS sidecar that listens on `http://`.
+/// The target's answer is read up to 1 MiB of body and then dropped.
 public struct ForwardHandler: WebhookHandler {
     /// Where deliveries go.
     public let url: URL
@@ -26,74 +28,70 @@ public struct ForwardHandler: WebhookHandler {
     public let timeout: Duration
     /// Added to every forwarded request.
     public let extraHeaders: [(name: String, value: String)]
-    private let session: URLSession
+    private let target: OutboundURL
+    private let client: OutboundHTTPClient
     private let logger: Logger
 
     /// Prepares a forwarder.
-    /// - Throws: ``WebhookConfigurationError`` unless `url` is http(s) with a host
-    ///   and `timeout` is positive.
+    /// - Throws: ``WebhookConfigurationError`` unless `url` is `http://` with a
+    ///   host, `timeout` is positive and each extra header can be sent as given.
+    ///   An `https://` URL is refused with a message that says what to do instead.
     public init(
         url: URL, timeout: Duration = .seconds(10), extraHeaders: [(name: String, value: String)] = [],
         logger: Logger = Logger(label: "vendo.webhooks.forward")
     ) throws {
-        guard let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https",
-            let host = url.host, !host.isEmpty
-        else {
-            throw WebhookConfigurationError("forward handler: \"\(url.absoluteString)\" is not an http:// or https:// URL with a host")
+        do {
+            target = try OutboundURL(url.absoluteString)
+        } catch {
+            throw WebhookConfigurationError("forward handler: \(error.description)")
         }
         guard timeout > .zero else {
             throw WebhookConfigurationError("forward handler: the timeout must be positive (got \(timeout))")
+        }
+        for header in extraHeaders {
+            if Self.ownHeaders.contains(where: { header.name.equalsIgnoringASCIICase($0) }) {
+                throw WebhookConfigurationError("forward handler: the header \(header.name) is set by the forwarder itself")
+            }
+            if header.name.isEmpty || header.name.utf8.contains(where: { $0 <= 0x20 || $0 == UInt8(ascii: ":") || $0 >= 0x7F })
+                || header.value.utf8.contains(where: { ($0 < 0x20 && $0 != 0x09) || $0 == 0x7F })
+            {
+                throw WebhookConfigurationError("forward handler: the extra header '\(header.name)' has a bad name or a value with a line break")
+            }
         }
         self.url = url
         self.timeout = timeout
         self.extraHeaders = extraHeaders
         self.logger = logger
-        let configuration = URLSessionConfiguration.ephemeral
-        configuration.timeoutIntervalForRequest = timeout.seconds
-        configuration.timeoutIntervalForResource = timeout.seconds
-        configuration.httpCookieStorage = nil
-        configuration.urlCache = nil
-        self.session = URLSession(configuration: configuration, delegate: NoRedirects(), delegateQueue: nil)
+        client = OutboundHTTPClient(configuration: .init(timeout: timeout))
     }
+
+    /// Headers the client or the forwarder write; an extra header may not replace them.
+    private static let ownHeaders = ["Host", "Content-Length", "Transfer-Encoding", "Connection"]
 
     /// Forwards `delivery`; returns when the target answered 2xx.
     public func handle(_ delivery: WebhookDelivery) async throws {
-        var request = URLRequest(url: url)
-        request.httpMethod = "POST"
-        request.httpBody = Data(delivery.rawBody)
-        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        request.setValue(delivery.id, forHTTPHeaderField: "Vendo-Event-Id")
-        request.setValue(delivery.type, forHTTPHeaderField: "Vendo-Event-Type")
-        request.setValue(delivery.dedupeKey, forHTTPHeaderField: "Vendo-Dedupe-Key")
-        if let provider = delivery.provider { request.setValue(provider, forHTTPHeaderField: "X-Vendo-Provider") }
-        if let connection = delivery.connectionID {
-            request.setValue(connection, forHTTPHeaderField: "X-Vendo-Connection-Id")
+        var headers: [(name: String, value: String)] = [
+            ("Content-Type", "application/json"),
+            ("Vendo-Event-Id", delivery.id),
+            ("Vendo-Event-Type", delivery.type),
+            ("Vendo-Dedupe-Key", delivery.dedupeKey),
+        ]
+        if let provider = delivery.provider { headers.append(("X-Vendo-Provider", provider)) }
+        if let connection = delivery.connectionID { headers.append(("X-Vendo-Connection-Id", connection)) }
+        // An extra header replaces a default of the same name rather than doubling it.
+        for extra in extraHeaders {
+            headers.removeAll { $0.name.equalsIgnoringASCIICase(extra.name) }
+            headers.append(extra)
         }
-        for header in extraHeaders { request.setValue(header.value, forHTTPHeaderField: header.name) }
-        request.timeoutInterval = timeout.seconds
-        let prepared = request
-
-        let status = try await withThrowingTaskGroup(of: Int.self) { group in
-            group.addTask { [session, prepared] in
-                do {
-                    let (_, response) = try await session.data(for: prepared)
-                    return (response as? HTTPURLResponse)?.statusCode ?? 0
-                } catch is CancellationError {
-                    throw CancellationError()
-                } catch let error as URLError where error.code == .timedOut {
-                    throw ForwardHandlerError.timedOut(after: timeout)
-                } catch let error as URLError where error.code == .cancelled {
-                    throw CancellationError()
-                } catch {
-                    throw ForwardHandlerError.transport(error.localizedDescription)
-                }
-            }
-            group.addTask { [timeout] in
-                try await Task.sleep(for: timeout)
-                throw ForwardHandlerError.timedOut(after: timeout)
-            }
-            defer { group.cancelAll() }
-            return try await group.next()!
+        let status: Int
+        do {
+            status = try await client.send(method: "POST", url: target, headers: headers, body: delivery.rawBody).status
+        } catch .timedOut {
+            throw ForwardHandlerError.timedOut(after: timeout)
+        } catch .cancelled {
+            throw CancellationError()
+        } catch {
+            throw ForwardHandlerError.transport(error.description)
         }
         logger.debug(
             "forwarded webhook",
@@ -118,15 +116,5 @@ public enum ForwardHandlerError: Error, Sendable, Equatable, CustomStringConvert
         case .timedOut(let limit): return "the forward target did not answer within \(limit.seconds) s"
         case .transport(let reason): return "the forward request failed: \(reason)"
         }
-    }
-}
-
-/// Refuses redirects: the handler reports a 3xx as a failure instead of re-sending elsewhere.
-private final class NoRedirects: NSObject, URLSessionTaskDelegate, @unchecked Sendable {
-    func urlSession(
-        _ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
-        newRequest request: URLRequest, completionHandler: @escaping @Sendable (URLRequest?) -> Void
-    ) {
-        completionHandler(nil)
     }
 }

@@ -1,4 +1,4 @@
-import Vendo
+import VendoCore
 import VendoHTTPServer
 
 /// The one place the receiver calls the SDK's verifier.

@@ -1,5 +1,9 @@
-import Foundation
-import Vendo
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
+import VendoCore
 import VendoHTTPServer
 
 /// The direct Telegram path: Telegram calls the deployment itself, with the
@@ -23,7 +27,7 @@ public struct TelegramWebhookResponder: HTTPResponder {
     private let receiver: WebhookReceiver
 
     init(secretToken: String, receiver: WebhookReceiver) throws(WebhookConfigurationError) {
-        let trimmed = secretToken.trimmingCharacters(in: .whitespaces)
+        let trimmed = secretToken.trimmedWhitespace
         guard !trimmed.isEmpty else {
             throw WebhookConfigurationError(
                 "the Telegram secret token is empty: set TELEGRAM_SIGNING_SECRET (Vendo sets it on Telegram deployments) or pass the token")

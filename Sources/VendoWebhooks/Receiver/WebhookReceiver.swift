@@ -1,6 +1,10 @@
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 import Logging
-import Vendo
+import VendoCore
 import VendoHTTPServer
 
 /// Receives Vendo's signed webhook deliveries: verify → dedupe → dispatch.
@@ -43,7 +47,7 @@ public struct WebhookReceiver: HTTPResponder {
         secrets: [String], maxAgeSeconds: Int = 300, configuration: Configuration = Configuration(),
         metrics: WebhookMetrics? = nil, logger: Logger = Logger(label: "vendo.webhooks")
     ) throws {
-        let usable = secrets.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        let usable = secrets.map { $0.trimmedWhitespace }.filter { !$0.isEmpty }
         guard !usable.isEmpty else {
             throw WebhookConfigurationError(
                 "no webhook secret: pass at least one non-empty secret (Vendo sets VENDO_WEBHOOK_SECRET on every deployment)")
@@ -61,7 +65,7 @@ public struct WebhookReceiver: HTTPResponder {
         logger: Logger = Logger(label: "vendo.webhooks")
     ) throws {
         let secrets = (env["VENDO_WEBHOOK_SECRET"] ?? "").split(separator: ",").map(String.init)
-        guard secrets.contains(where: { !$0.trimmingCharacters(in: .whitespaces).isEmpty }) else {
+        guard secrets.contains(where: { !$0.trimmedWhitespace.isEmpty }) else {
             throw WebhookConfigurationError(
                 "VENDO_WEBHOOK_SECRET is not set: set it to the deployment's webhook secret (whsec_…), several separated by commas")
         }
@@ -306,7 +310,7 @@ public struct WebhookReceiver: HTTPResponder {
         if name == "telegram", case .object(let event) = verified, case .int(let updateID)? = event.payload["update_id"] {
             key = "telegram:\(scan.connectionID ?? ""):\(updateID)"
         } else {
-            let signature = (scan.signature ?? "").trimmingCharacters(in: .whitespaces).lowercased()
+            let signature = (scan.signature ?? "").trimmedWhitespace.lowercased()
             key = "\(name):sig:\(signature)"
         }
         return WebhookDelivery(
@@ -315,7 +319,7 @@ public struct WebhookReceiver: HTTPResponder {
     }
 
     private static func trimmedNonEmpty(_ value: String) -> String? {
-        let trimmed = value.trimmingCharacters(in: .whitespaces)
+        let trimmed = value.trimmedWhitespace
         return trimmed.isEmpty ? nil : trimmed
     }
 

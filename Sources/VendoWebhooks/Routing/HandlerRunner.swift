@@ -1,5 +1,9 @@
 import Synchronization
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// Runs the handlers that match a delivery: all at once, each in its own task
 /// under its own deadline, and reports the ones that failed.

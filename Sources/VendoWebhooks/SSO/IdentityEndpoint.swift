@@ -1,4 +1,4 @@
-import Vendo
+import VendoCore
 import VendoHTTPServer
 
 /// Serves the signed-in user's identity as JSON, as the SDKs'

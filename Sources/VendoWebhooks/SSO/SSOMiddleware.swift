@@ -1,5 +1,9 @@
-import Foundation
-import Vendo
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
+import VendoCore
 import VendoHTTPServer
 
 /// The slot in `HTTPRequest.userInfo` where ``SSOMiddleware`` puts the signed-in user.
@@ -84,14 +88,6 @@ extension HTTPRequest {
     /// The signed-in user, when ``SSOMiddleware`` trusted the proxy and found one.
     public var vendoIdentity: VendoIdentity? { userInfo[VendoIdentityKey.self] }
 
-    /// A Vendo client scoped to this request's user (`X-Vendo-User-JWT`), from `base`.
-    ///
-    /// Only meaningful behind ``SSOMiddleware``: untrusted requests have had the
-    /// header removed, so this throws `VendoError.identityNotPresent`, as it does
-    /// when the proxy sent no token. Throws `vendoOnlyFeature` in OSS mode.
-    public func vendoClient(base: Vendo) throws -> Vendo {
-        try base.forRequest(headers: headers)
-    }
 }
 
 /// Responses shared by the identity middleware and endpoint.

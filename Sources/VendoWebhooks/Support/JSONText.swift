@@ -1,4 +1,4 @@
-import Vendo
+import VendoCore
 
 /// Hand-built JSON output for the receiver's small fixed-shape responses.
 ///

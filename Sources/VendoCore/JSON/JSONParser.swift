@@ -17,16 +17,16 @@
 /// value; ``scanEnvelope(_:maxDepth:)`` validates the whole text just as
 /// strictly but builds only the top-level `id`, `type` and `occurred_at`, and
 /// notes where `data` lies so it can be built later, on demand.
-struct JSONParser {
+package struct JSONParser {
     /// What went wrong and where (a byte offset into the input).
-    struct Failure: Error, Equatable {
-        let offset: Int
-        let reason: String
+    package struct Failure: Error, Equatable {
+        package let offset: Int
+        package let reason: String
     }
 
     /// The default nesting limit: deep enough for any real payload, shallow
     /// enough that the recursive descent stays far from the end of a thread's stack.
-    static let defaultMaxDepth = 256
+    package static let defaultMaxDepth = 256
 
     private let bytes: UnsafeRawBufferPointer
     private let maxDepth: Int
@@ -47,7 +47,7 @@ struct JSONParser {
     }
 
     /// Parses one JSON text that must fill `bytes` (surrounding whitespace allowed).
-    static func parse(_ bytes: UnsafeRawBufferPointer, maxDepth: Int = defaultMaxDepth) throws(Failure) -> JSONValue {
+    package static func parse(_ bytes: UnsafeRawBufferPointer, maxDepth: Int = defaultMaxDepth) throws(Failure) -> JSONValue {
         var parser = JSONParser(bytes: bytes, maxDepth: maxDepth)
         if bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF {
             throw Failure(offset: 0, reason: "a UTF-8 byte order mark is not allowed")

@@ -93,7 +93,7 @@ public struct Connection: Codable, Equatable, Hashable, Sendable {
 }
 
 extension Connection: JSONObjectModel {
-    init(jsonObject o: [String: JSONValue]) {
+    package init(jsonObject o: [String: JSONValue]) {
         let slug = o.string("slug") ?? o.string("provider") ?? ""
         let bootstrap = o.object("env_bootstrap").map(EnvBootstrap.init(jsonObject:))
         self.init(
@@ -109,7 +109,7 @@ extension Connection: JSONObjectModel {
             docsURL: o.string("docs_url"), exclusive: o.bool("exclusive"), envBootstrap: bootstrap)
     }
 
-    var jsonObject: [String: JSONValue] {
+    package var jsonObject: [String: JSONValue] {
         var bootstrap = JSONValue.null
         if let envBootstrap {
             bootstrap = .object([

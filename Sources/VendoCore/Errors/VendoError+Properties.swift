@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// The common fields of every error, whatever the case.
 ///
@@ -162,12 +166,12 @@ public enum VendoErrorCode {
 }
 
 /// How extra fields are folded into, and read back from, a message.
-enum VendoErrorText {
+package enum VendoErrorText {
     static let fixMarker = " Suggested fix: "
     static let connectMarker = "Connect it at "
 
     /// Appends the platform's fix and connect URL as sentences the properties can read back.
-    static func compose(_ message: String, connectURL: String? = nil, suggestedFix: String? = nil) -> String {
+    package static func compose(_ message: String, connectURL: String? = nil, suggestedFix: String? = nil) -> String {
         var text = message
         if let connectURL, !connectURL.isEmpty, !text.contains(connectURL) {
             text += (text.hasSuffix(".") ? " " : ". ") + connectMarker + connectURL + "."
@@ -179,13 +183,13 @@ enum VendoErrorText {
     }
 
     static func suggestedFix(in message: String) -> String? {
-        guard let range = message.range(of: fixMarker, options: .backwards) else { return nil }
-        let fix = message[range.upperBound...].trimmingCharacters(in: .whitespaces)
+        guard let range = message.ranges(of: fixMarker).last else { return nil }
+        let fix = message[range.upperBound...].trimmedWhitespace
         return fix.isEmpty ? nil : fix
     }
 
     static func connectURL(in message: String) -> String? {
-        guard let range = message.range(of: connectMarker) else { return nil }
+        guard let range = message.firstRange(of: connectMarker) else { return nil }
         var url = message[range.upperBound...].prefix { !$0.isWhitespace }
         while url.last == "." { url = url.dropLast() }
         return url.isEmpty ? nil : String(url)

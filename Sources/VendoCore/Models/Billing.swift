@@ -28,13 +28,13 @@ public struct Balance: Codable, Equatable, Hashable, Sendable {
 }
 
 extension Balance: JSONObjectModel {
-    init(jsonObject o: [String: JSONValue]) {
+    package init(jsonObject o: [String: JSONValue]) {
         self.init(
             creditsRemainingMicros: o.int("credits_remaining_micros") ?? 0,
             currency: o.string("currency") ?? "USD", topUpURL: o.string("top_up_url") ?? "")
     }
 
-    var jsonObject: [String: JSONValue] {
+    package var jsonObject: [String: JSONValue] {
         [
             "credits_remaining_micros": .int(creditsRemainingMicros), "currency": .string(currency),
             "top_up_url": .string(topUpURL),
@@ -75,13 +75,13 @@ public struct SpendCaps: Codable, Equatable, Hashable, Sendable {
 }
 
 extension SpendCaps: JSONObjectModel {
-    init(jsonObject o: [String: JSONValue]) {
+    package init(jsonObject o: [String: JSONValue]) {
         self.init(
             dailyMicros: o.int("daily_micros"), monthlyMicros: o.int("monthly_micros"),
             usedTodayMicros: o.int("used_today_micros") ?? 0, usedMonthMicros: o.int("used_month_micros") ?? 0)
     }
 
-    var jsonObject: [String: JSONValue] {
+    package var jsonObject: [String: JSONValue] {
         [
             "daily_micros": dailyMicros.map(JSONValue.int) ?? .null,
             "monthly_micros": monthlyMicros.map(JSONValue.int) ?? .null,

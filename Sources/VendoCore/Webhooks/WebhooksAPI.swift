@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// Verifies webhooks that Vendo signed: `Vendo-Signature` is the lowercase hex
 /// HMAC-SHA256 of `"<Vendo-Timestamp>.<raw body>"` under the deployment's

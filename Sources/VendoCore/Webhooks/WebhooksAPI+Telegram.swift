@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// Telegram's direct path: when Telegram calls the deployment itself (not
 /// through Vendo's hooks worker), it proves who it is with the

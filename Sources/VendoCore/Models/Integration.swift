@@ -60,7 +60,7 @@ public struct Integration: Codable, Equatable, Hashable, Sendable {
 }
 
 extension Integration: JSONObjectModel {
-    init(jsonObject o: [String: JSONValue]) {
+    package init(jsonObject o: [String: JSONValue]) {
         self.init(
             slug: o.string("slug") ?? o.string("provider") ?? "", name: o.string("name"),
             description: o.string("description") ?? "", category: o.string("category") ?? "",
@@ -70,7 +70,7 @@ extension Integration: JSONObjectModel {
             featured: o.bool("featured") ?? false)
     }
 
-    var jsonObject: [String: JSONValue] {
+    package var jsonObject: [String: JSONValue] {
         [
             "slug": .string(slug), "name": .string(name), "description": .string(description),
             "category": .string(category), "logo_url": logoURL.json, "brand_color": brandColor.json,

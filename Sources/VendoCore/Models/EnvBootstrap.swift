@@ -52,7 +52,7 @@ public struct EnvBootstrap: Codable, Equatable, Hashable, Sendable {
         self.init(jsonObject: object)
     }
 
-    init(jsonObject object: [String: JSONValue]) {
+    package init(jsonObject object: [String: JSONValue]) {
         vars = (object["vars"]?.arrayValue ?? []).compactMap { value -> Variable? in
             guard let entry = value.objectValue else { return nil }
             return Variable(name: entry.string("name") ?? "", valueFrom: entry.string("value_from") ?? "")

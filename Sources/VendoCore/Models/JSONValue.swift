@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// A JSON value of any shape: what the platform sends where the schema is open
 /// (`metadata`, event payloads, `billing.usage`, data-proxy results).

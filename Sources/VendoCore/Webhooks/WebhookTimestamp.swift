@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// A `Vendo-Timestamp` header value: unix seconds (`1716240000`) or RFC 3339
 /// (`2026-05-20T12:00:00Z`, `2026-05-20T14:00:00.250+02:00`).

@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// A verified webhook delivery, as ``WebhooksAPI`` returns it.
 ///
@@ -83,7 +87,7 @@ public struct WebhookEvent: Sendable, Equatable, Codable {
     /// `@unchecked Sendable`: the mutable caches are only touched under `lock`,
     /// and the body they are built from never changes.
     final class Storage: @unchecked Sendable {
-        private let lock = NSLock()
+        private let lock = CoreLock()
         private let body: [UInt8]
         private let dataRange: Range<Int>?
         private let maxDepth: Int

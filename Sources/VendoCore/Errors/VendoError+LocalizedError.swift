@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 extension VendoError: LocalizedError {
     /// The message and what to do about it: which variable to set, which URL to visit.

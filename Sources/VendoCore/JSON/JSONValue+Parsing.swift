@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 extension JSONValue {
     /// How deeply arrays and objects may nest in JSON read by ``parse(utf8:maxDepth:)``, by default.
@@ -51,7 +55,7 @@ extension JSONValue {
         self = try JSONValue.parse(utf8: text.utf8, maxDepth: maxDepth)
     }
 
-    static func parse(_ bytes: UnsafeRawBufferPointer, maxDepth: Int) -> Result<JSONValue, VendoError> {
+    package static func parse(_ bytes: UnsafeRawBufferPointer, maxDepth: Int) -> Result<JSONValue, VendoError> {
         do throws(JSONParser.Failure) {
             return .success(try JSONParser.parse(bytes, maxDepth: maxDepth))
         } catch {

@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// Signs webhook bodies the way Vendo does, for tests, tools and senders:
 /// `Vendo-Signature` = lowercase hex HMAC-SHA256(secret, `"<timestamp>.<body>"`).

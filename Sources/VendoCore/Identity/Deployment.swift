@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// What the platform tells a deployment about itself through the environment.
 ///
@@ -46,7 +50,7 @@ public enum Deployment {
 
     private static func value(_ name: String, _ env: [String: String]) -> String? {
         guard let raw = env[name] else { return nil }
-        let trimmed = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+        let trimmed = raw.trimmedWhitespace
         return trimmed.isEmpty ? nil : trimmed
     }
 }

@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 extension JSONValue {
     /// The value as compact JSON text (object keys sorted, so equal values give equal bytes).
@@ -13,7 +17,7 @@ extension JSONValue {
 /// and the SDK must keep decoding (see the protocol's tolerant-decoding rule).
 extension Dictionary where Key == String, Value == JSONValue {
     /// A string field; numbers and Booleans are given as their JSON text; `null` or absent ⇒ `nil`.
-    func string(_ key: String) -> String? {
+    package func string(_ key: String) -> String? {
         switch self[key] {
         case .string(let value): return value
         case .int(let value): return String(value)
@@ -24,16 +28,16 @@ extension Dictionary where Key == String, Value == JSONValue {
     }
 
     /// An integer field; integral doubles and numeric strings are accepted.
-    func int(_ key: String) -> Int? {
+    package func int(_ key: String) -> Int? {
         switch self[key] {
-        case .string(let value): return Int(value.trimmingCharacters(in: .whitespaces))
+        case .string(let value): return Int(value.trimmedWhitespace)
         case let value?: return value.intValue
         case nil: return nil
         }
     }
 
     /// A Boolean field; `"true"`/`"false"` and 0/1 are accepted.
-    func bool(_ key: String) -> Bool? {
+    package func bool(_ key: String) -> Bool? {
         switch self[key] {
         case .bool(let value): return value
         case .int(let value) where value == 0 || value == 1: return value == 1
@@ -48,17 +52,17 @@ extension Dictionary where Key == String, Value == JSONValue {
     }
 
     /// An object field; anything else ⇒ `nil`.
-    func object(_ key: String) -> [String: JSONValue]? { self[key]?.objectValue }
+    package func object(_ key: String) -> [String: JSONValue]? { self[key]?.objectValue }
 
     /// An array of strings; non-string elements are skipped.
-    func strings(_ key: String) -> [String]? {
+    package func strings(_ key: String) -> [String]? {
         guard let array = self[key]?.arrayValue else { return nil }
         return array.compactMap(\.stringValue)
     }
 }
 
 /// Decodes a model from any JSON object, tolerant of extra and missing fields.
-protocol JSONObjectModel: Codable {
+package protocol JSONObjectModel: Codable {
     /// Builds the model from an object's members.
     init(jsonObject: [String: JSONValue])
     /// The model as wire-format members (snake_case).
@@ -67,7 +71,7 @@ protocol JSONObjectModel: Codable {
 
 extension JSONObjectModel {
     /// Decodes through ``JSONValue`` so unknown fields and odd types never fail decoding.
-    init(decodingObjectFrom decoder: any Decoder) throws {
+    package init(decodingObjectFrom decoder: any Decoder) throws {
         let value = try decoder.singleValueContainer().decode(JSONValue.self)
         guard let object = value.objectValue else {
             throw DecodingError.typeMismatch(
@@ -80,7 +84,7 @@ extension JSONObjectModel {
     }
 
     /// Encodes the wire-format members.
-    func encodeObject(to encoder: any Encoder) throws {
+    package func encodeObject(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         try container.encode(JSONValue.object(jsonObject))
     }
@@ -88,5 +92,5 @@ extension JSONObjectModel {
 
 extension Optional where Wrapped == String {
     /// The string as a JSON value, `null` when absent.
-    var json: JSONValue { map(JSONValue.string) ?? .null }
+    package var json: JSONValue { map(JSONValue.string) ?? .null }
 }
