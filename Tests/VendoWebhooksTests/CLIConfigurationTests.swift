@@ -260,6 +260,7 @@ struct CLIConfigurationTests {
         (["--health-path", "/webhooks/vendo"], "--webhook-path and --health-path are both /webhooks/vendo"),
         (["--host", "my host"], "--host 'my host' is not an address"),
         (["--forward", "not a url"], "--forward: 'not a url' is not an absolute"),
+        (["--forward", "https://app.internal/hooks"], "https:// is not supported (vendo-webhooks has no TLS client); forward over http://"),
     ])
     func badFlagValuesAreExplained(arguments: [String], expected: String) async throws {
         let (status, stderr) = try await failure(arguments)

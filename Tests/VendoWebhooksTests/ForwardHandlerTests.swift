@@ -103,15 +103,17 @@ import VendoHTTPServer
     }
 
     @Test func connectionRefusedIsATransportError() async throws {
-        // Bind a port, then close the server so nothing listens there.
-        var port = 0
-        try await withLoopbackServer(ClosureResponder { _ in .text("x") }) { port = $0 }
-        let handler = try ForwardHandler(url: URL(string: "http://127.0.0.1:\(port)/")!, timeout: .seconds(10))
+        let closed = try RefusingPort()
+        let handler = try ForwardHandler(url: URL(string: "http://127.0.0.1:\(closed.port)/")!, timeout: .seconds(10))
         do {
             try await handler.handle(delivery())
             Issue.record("expected a failure")
         } catch let error as ForwardHandlerError {
-            if case .transport = error {} else { Issue.record("unexpected \(error)") }
+            if case .transport(let reason) = error {
+                #expect(reason.contains("cannot connect to 127.0.0.1:\(closed.port)"), "\(reason)")
+            } else {
+                Issue.record("unexpected \(error)")
+            }
         }
     }
 
@@ -119,6 +121,24 @@ import VendoHTTPServer
         #expect(throws: WebhookConfigurationError.self) { try ForwardHandler(url: URL(string: "ftp://x/")!) }
         #expect(throws: WebhookConfigurationError.self) { try ForwardHandler(url: URL(string: "file:///tmp/x")!) }
         #expect(throws: WebhookConfigurationError.self) { try ForwardHandler(url: URL(string: "http://h/")!, timeout: .zero) }
+        #expect(throws: WebhookConfigurationError.self) {
+            try ForwardHandler(url: URL(string: "http://h/")!, extraHeaders: [(name: "X-A", value: "1\r\nX-B: 2")])
+        }
+        #expect(throws: WebhookConfigurationError.self) {
+            try ForwardHandler(url: URL(string: "http://h/")!, extraHeaders: [(name: "Host", value: "elsewhere")])
+        }
+    }
+
+    @Test func httpsIsRefusedWithWhatToDoInstead() {
+        do {
+            _ = try ForwardHandler(url: URL(string: "https://app.example/hooks")!)
+            Issue.record("an https:// forward URL was accepted")
+        } catch {
+            let message = "\(error)"
+            #expect(message.contains("https:// is not supported"), "\(message)")
+            #expect(message.contains("forward over http:// to the app on the private network or loopback"), "\(message)")
+            #expect(message.contains("TLS sidecar"), "\(message)")
+        }
     }
 
     @Test func worksAsAReceiverHandlerEndToEnd() async throws {
