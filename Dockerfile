@@ -13,14 +13,13 @@ ARG RUNTIME_IMAGE=debian:bookworm-slim
 # ---------------------------------------------------------------- build
 FROM ${SWIFT_IMAGE} AS build
 
-# The COpenSSL system-library target finds libcrypto through pkg-config;
-# linking FoundationNetworking statically needs libcurl's development symlink
-# (-lcurl). The official image has the latter already; naming it keeps the
-# build working on a slimmer Swift image too.
+# The COpenSSL system-library target finds libcrypto through pkg-config.
+# (No libcurl: the endpoint links FoundationEssentials only, not
+# FoundationNetworking.)
 # hadolint ignore=DL3008
 RUN export DEBIAN_FRONTEND=noninteractive \
     && apt-get -q update \
-    && apt-get -q install -y --no-install-recommends libssl-dev libcurl4-openssl-dev \
+    && apt-get -q install -y --no-install-recommends libssl-dev \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /src
@@ -32,28 +31,28 @@ RUN swift package resolve
 
 COPY . .
 
-# --static-swift-stdlib links the Swift runtime and Foundation into the binary;
-# what is left are the C libraries installed in the runtime stage.
-# The Vendo target's resource bundle (the BYOK catalog) must sit next to the
-# binary, so both are staged together.
+# --static-swift-stdlib links the Swift runtime and FoundationEssentials into
+# the binary; what is left are the C libraries installed in the runtime stage.
+# The endpoint does not depend on the Vendo SDK target, so there is no
+# resource bundle to stage: the binary is all.
 RUN swift build -c release --static-swift-stdlib --product vendo-webhooks \
     && mkdir -p /staging \
     && bin="$(swift build -c release --static-swift-stdlib --show-bin-path)" \
-    && cp "$bin/vendo-webhooks" /staging/ \
-    && find "$bin" -maxdepth 1 -name '*.resources' -exec cp -R {} /staging/ \;
+    && cp "$bin/vendo-webhooks" /staging/
 
 # ---------------------------------------------------------------- runtime
 FROM ${RUNTIME_IMAGE}
 
-# Only what the statically linked binary still needs at run time: the C and
-# C++ runtimes, OpenSSL's libcrypto, libcurl (FoundationNetworking, for
-# --forward and calls to the platform) and CA certificates for HTTPS.
-# Versions float with bookworm's security updates on purpose.
+# Only what the statically linked binary still needs at run time (readelf -d:
+# libc, libm, libstdc++, libgcc_s, libcrypto): the C and C++ runtimes and
+# OpenSSL's libcrypto. ca-certificates stays for --exec handlers that call
+# HTTPS services from this image. Versions float with bookworm's security
+# updates on purpose.
 # hadolint ignore=DL3008
 RUN export DEBIAN_FRONTEND=noninteractive \
     && apt-get -q update \
     && apt-get -q install -y --no-install-recommends \
-        libc6 libstdc++6 libgcc-s1 libssl3 libcurl4 ca-certificates \
+        libc6 libstdc++6 libgcc-s1 libssl3 ca-certificates \
     && rm -rf /var/lib/apt/lists/* \
     && groupadd --gid 10001 vendo \
     && useradd --uid 10001 --gid vendo --no-log-init --no-create-home \
