@@ -2,7 +2,7 @@ import Dispatch
 import Logging
 import Synchronization
 
-/// An HTTP/1.1 server on POSIX sockets and Dispatch.
+/// An HTTP/1.1 server on POSIX sockets, epoll event loops and Dispatch.
 ///
 /// ```swift
 /// var router = Router()
@@ -13,10 +13,14 @@ import Synchronization
 /// await server.waitUntilStopped()
 /// ```
 ///
-/// One serial queue accepts connections and tracks them; each connection
-/// has a serial queue of its own and Dispatch read/write sources, so an idle
-/// connection costs no thread. Responders run as Swift tasks: a slow one
-/// delays only its own connection.
+/// One serial Dispatch queue accepts connections, tracks them and runs the
+/// timeout sweep; each connection lives on one of a few event loops (one
+/// thread per core, shared by the servers of a process), so an idle
+/// connection costs no thread. Responders run as Swift tasks that prefer the
+/// connection's loop: one that does not suspend elsewhere is read, run and
+/// answered on one thread without waking another; one that awaits delays
+/// only its own connection. Do blocking or long CPU-bound work off the loop
+/// (another executor or a Dispatch queue), as with any event-loop server.
 public final class HTTPServer: Sendable {
     /// The configuration the server was created with.
     public let configuration: Configuration
@@ -71,6 +75,7 @@ final class ServerCore: @unchecked Sendable {
     private let logger: Logger
     private let responder: any HTTPResponder
     private let queue = DispatchQueue(label: "vendo.http.server")
+    private let loops = EventLoopGroup.shared
 
     private enum State { case idle, running, stopping, stopped }
     private var state = State.idle
@@ -186,7 +191,8 @@ final class ServerCore: @unchecked Sendable {
         }
         nextConnectionID += 1
         let connection = Connection(
-            id: nextConnectionID, socket: socket, remoteAddress: peer.description, configuration: configuration,
+            id: nextConnectionID, socket: socket, remoteAddress: peer.description, loop: loops.next(),
+            configuration: configuration,
             responder: responder, logger: logger,
             onClosed: { [weak self] connection in self?.connectionClosed(connection) })
         connections[connection.id] = connection
@@ -213,7 +219,7 @@ final class ServerCore: @unchecked Sendable {
     }
 
     /// One timer for every connection's deadline: each tick looks for
-    /// connections whose deadline passed and lets them act on their own queue.
+    /// connections whose deadline passed and lets them act on their own loop.
     /// Cheaper than a timer per connection re-armed on every request.
     private func startSweep() {
         let shortest = configuration.timeouts.shortest.nanoseconds
@@ -227,7 +233,7 @@ final class ServerCore: @unchecked Sendable {
             for connection in connections.values {
                 let due = connection.deadline.load(ordering: .relaxed)
                 if due != 0, due <= now {
-                    connection.queue.async { connection.checkDeadline() }
+                    connection.loop.execute { connection.checkDeadline() }
                 }
             }
         }

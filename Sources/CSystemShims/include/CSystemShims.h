@@ -1,6 +1,8 @@
 #ifndef C_SYSTEM_SHIMS_H
 #define C_SYSTEM_SHIMS_H
 
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 
@@ -21,5 +23,13 @@ int vendo_pipe_cloexec(int fds[2]);
 /// value (the exec's own failure included: glibc reports it synchronously).
 int vendo_spawn(pid_t *pid, const char *path, char *const argv[], char *const envp[], const char *cwd,
                 int stdin_fd, int stdout_fd, int stderr_fd);
+
+/// Names the calling thread (pthread_setname_np, hidden behind _GNU_SOURCE);
+/// names longer than 15 bytes are cut. Shows in `top -H`, `perf` and gdb.
+void vendo_set_thread_name(const char *name);
+
+/// The processors this process may run on (sched_getaffinity, so a container
+/// limited by a cpuset counts only its own), or 0 when unknown.
+int vendo_usable_processor_count(void);
 
 #endif

@@ -1,13 +1,14 @@
 import Dispatch
+import Glibc
 import Logging
 import Synchronization
 
 /// One client connection: reads requests, runs the responder for each in a
 /// task, writes the responses in order, and enforces timeouts and limits.
 ///
-/// Every mutable property belongs to `queue` (a serial queue): socket events,
-/// handler results and body-stream signals all hop onto it. Hence
-/// `@unchecked Sendable`, with `dispatchPrecondition` guarding the entry points.
+/// Every mutable property belongs to `loop` (one event-loop thread): socket
+/// readiness, handler results and body-stream signals all run there. Hence
+/// `@unchecked Sendable`, with `preconditionInEventLoop` guarding the entry points.
 ///
 /// Life of a request: parser `.head` → task running the responder (the body
 /// streams to it through `RequestBodyStream`) → response head and body
@@ -20,13 +21,13 @@ import Synchronization
 /// pipelining clients cannot make us buffer without bound); an end of file
 /// or a reset means the client went away, and the handler is cancelled (see
 /// `clientClosedDuringHandler`).
-final class Connection: @unchecked Sendable {
+final class Connection: EventLoopIOHandler, @unchecked Sendable {
     /// A per-server serial number, for logs.
     let id: UInt64
-    /// The queue that owns this connection.
-    let queue: DispatchQueue
+    /// The event loop that owns this connection and runs its handlers' tasks.
+    let loop: EventLoop
     /// When the connection needs attention from the server's deadline sweep
-    /// (uptime nanoseconds; 0 for never). Written on `queue`, read by the sweep.
+    /// (uptime nanoseconds; 0 for never). Written on `loop`, read by the sweep.
     let deadline = Atomic<UInt64>(0)
 
     private let socket: Socket
@@ -35,14 +36,12 @@ final class Connection: @unchecked Sendable {
     private let responder: any HTTPResponder
     private let logger: Logger
     private let onClosed: @Sendable (Connection) -> Void
-    private let executor: ConnectionExecutor
 
     private var parser: HTTPRequestParser
-    private var readSource: DispatchSourceRead?
+    /// Whether the loop watches the socket for input (see `readable`).
     private var isReading = false
-    private var writeSource: DispatchSourceWrite?
+    /// Whether the loop watches the socket for room to write (`output` is stuck).
     private var isWaitingForWritable = false
-    private var pendingCancelHandlers = 0
 
     /// Bytes queued for the socket; `output[outputSent...]` is still to send.
     private var output: [UInt8] = []
@@ -109,7 +108,7 @@ final class Connection: @unchecked Sendable {
     /// `output` capacity kept between responses; larger buffers are freed.
     private static let retainedOutputCapacity = 8 * 1024
 
-    init(id: UInt64, socket: Socket, remoteAddress: String, configuration: HTTPServer.Configuration,
+    init(id: UInt64, socket: Socket, remoteAddress: String, loop: EventLoop, configuration: HTTPServer.Configuration,
          responder: any HTTPResponder, logger: Logger, onClosed: @escaping @Sendable (Connection) -> Void) {
         self.id = id
         self.socket = socket
@@ -120,20 +119,17 @@ final class Connection: @unchecked Sendable {
         self.onClosed = onClosed
         self.parser = HTTPRequestParser(limits: configuration.limits)
         self.readAheadLimit = max(1, configuration.limits.maxHeaderBytes)
-        self.queue = DispatchQueue(label: "vendo.http.connection", target: .global())
-        self.executor = ConnectionExecutor(queue: queue)
+        self.loop = loop
     }
 
     /// Starts reading. Call once, from any thread.
     func start() {
-        queue.async { [self] in
-            let source = DispatchSource.makeReadSource(fileDescriptor: socket.descriptor.rawValue, queue: queue)
-            source.setEventHandler { [self] in readable() }
-            source.setCancelHandler { [self] in sourceCancelled() }
-            readSource = source
-            pendingCancelHandlers += 1
+        loop.execute { [self] in
             isReading = true
-            source.activate()
+            guard loop.register(socket.descriptor.rawValue, interest: .read, handler: self) else {
+                close(reason: "cannot watch the socket: \(SocketError.makeFailed("epoll_ctl", errorNumber: errno).message)")
+                return
+            }
             idleSince = Self.now()
             updateDeadline()
             logger.debug("connection opened", metadata: metadata())
@@ -143,7 +139,7 @@ final class Connection: @unchecked Sendable {
     /// Graceful shutdown: close now if idle, otherwise let the request in
     /// progress finish with `Connection: close`.
     func beginShutdown() {
-        queue.async { [self] in
+        loop.execute { [self] in
             isShuttingDown = true
             guard lifecycle == .open else { return }
             guard exchange == nil, !parser.hasStartedRequest, parser.bufferedByteCount == 0 else { return }
@@ -157,12 +153,12 @@ final class Connection: @unchecked Sendable {
 
     /// Closes at once, whatever is in progress (shutdown deadline).
     func forceClose() {
-        queue.async { [self] in close(reason: "server shutdown deadline") }
+        loop.execute { [self] in close(reason: "server shutdown deadline") }
     }
 
     /// Called by the server's sweep when `deadline` has passed.
     func checkDeadline() {
-        dispatchPrecondition(condition: .onQueue(queue))
+        loop.preconditionInEventLoop()
         let due = deadline.load(ordering: .relaxed)
         guard due != 0, Self.now() >= due, lifecycle != .closed else { return }
         timedOut()
@@ -170,9 +166,9 @@ final class Connection: @unchecked Sendable {
 
     // MARK: - Reading
 
-    private func readable() {
-        dispatchPrecondition(condition: .onQueue(queue))
-        guard lifecycle != .closed, let readSource, !readSource.isCancelled else { return }
+    func readable() {
+        loop.preconditionInEventLoop()
+        guard lifecycle != .closed else { return }
         let limit: Int
         let isReadingAhead: Bool
         if wantsInput {
@@ -182,11 +178,11 @@ final class Connection: @unchecked Sendable {
             limit = min(Self.readChunkSize, readAheadRoom)
             isReadingAhead = true
         } else {
-            // Suspended lazily, only when bytes arrive that we cannot take yet:
-            // suspending after every request would cost an epoll_ctl pair each.
+            // Stopped lazily, only when bytes arrive that we cannot take yet:
+            // stopping after every request would cost an epoll_ctl pair each.
             if isReading {
                 isReading = false
-                readSource.suspend()
+                updateInterest()
             }
             return
         }
@@ -236,7 +232,7 @@ final class Connection: @unchecked Sendable {
 
     /// Runs the parser as far as the current state allows.
     private func processInput() {
-        dispatchPrecondition(condition: .onQueue(queue))
+        loop.preconditionInEventLoop()
         guard lifecycle == .open, !isProcessingInput else { return }
         isProcessingInput = true
         defer { isProcessingInput = false }
@@ -308,13 +304,24 @@ final class Connection: @unchecked Sendable {
     }
 
     /// Resumes reading when input is wanted again; see `readable` for the
-    /// other direction. While a handler runs the source stays on (usually it
-    /// never went off: suspension is lazy), so the common keep-alive path
-    /// costs no extra syscall.
+    /// other direction. While a handler runs the socket stays watched
+    /// (usually it never stopped: stopping is lazy), so the common keep-alive
+    /// path costs no extra syscall.
     private func updateReading() {
-        guard let readSource, !isReading, wantsInput || readAheadRoom > 0 else { return }
+        guard lifecycle != .closed, !isReading, wantsInput || readAheadRoom > 0 else { return }
         isReading = true
-        readSource.resume()
+        updateInterest()
+    }
+
+    /// Tells the loop what to watch the socket for.
+    private func updateInterest() {
+        guard lifecycle != .closed else { return }
+        var interest: EventLoop.Interest = []
+        if isReading { interest.insert(.read) }
+        if isWaitingForWritable { interest.insert(.write) }
+        if !loop.setInterest(socket.descriptor.rawValue, interest) {
+            close(reason: "cannot watch the socket: \(SocketError.makeFailed("epoll_ctl", errorNumber: errno).message)")
+        }
     }
 
     /// A read made while a handler runs: keep the bytes for later, or act on
@@ -323,7 +330,7 @@ final class Connection: @unchecked Sendable {
         switch result {
         case .transferred(let count):
             // Kept in the parser, parsed once the response is done. At the
-            // bound the next `readable` suspends the source.
+            // bound the next `readable` stops reading.
             logger.trace("input kept while the handler runs", metadata: metadata([
                 "read.bytes": "\(count)",
                 "read.buffered": "\(parser.bufferedByteCount)",
@@ -397,7 +404,7 @@ final class Connection: @unchecked Sendable {
             // Unknown methods never reach handlers; the body is drained as for
             // any early response, so the connection can stay open.
             let response = HTTPError(.notImplemented, message: "The method is not implemented by this server").response
-            queue.async { [self] in respond(response, exchangeID: exchangeID) }
+            loop.execute { [self] in respond(response, exchangeID: exchangeID) }
             return
         }
 
@@ -405,9 +412,9 @@ final class Connection: @unchecked Sendable {
         let responder = self.responder
         let logger = self.logger
         let connectionID = id
-        exchange?.task = executor.spawn { [self] in
+        exchange?.task = loop.spawn { [self] in
             let response = await Self.run(responder, request, logger: logger, connectionID: connectionID)
-            queue.async {
+            loop.execute {
                 if let response {
                     self.respond(response, exchangeID: exchangeID)
                 } else {
@@ -419,7 +426,7 @@ final class Connection: @unchecked Sendable {
 
     private func makeBodyStream(exchangeID: UInt64, declaredLength: Int?) -> RequestBodyStream {
         RequestBodyStream(declaredLength: declaredLength) { [self] signal in
-            queue.async { self.bodySignal(signal, exchangeID: exchangeID) }
+            loop.execute { self.bodySignal(signal, exchangeID: exchangeID) }
         }
     }
 
@@ -487,14 +494,14 @@ final class Connection: @unchecked Sendable {
 
     /// The handler threw after being cancelled because the client went away.
     private func handlerAbandoned(exchangeID: UInt64) {
-        dispatchPrecondition(condition: .onQueue(queue))
+        loop.preconditionInEventLoop()
         guard lifecycle != .closed, let current = exchange, current.id == exchangeID,
               !current.responseStarted else { return }
         close(reason: "client gone; the handler gave up")
     }
 
     private func respond(_ response: HTTPResponse, exchangeID: UInt64) {
-        dispatchPrecondition(condition: .onQueue(queue))
+        loop.preconditionInEventLoop()
         guard lifecycle == .open || lifecycle == .closingAfterFlush, let current = exchange,
               current.id == exchangeID, !current.responseStarted else { return }
         var response = response
@@ -578,12 +585,12 @@ final class Connection: @unchecked Sendable {
 
         if let stream {
             let writer = ConnectionBodyWriter(connection: self, exchangeID: exchangeID, chunked: framing == .chunked)
-            exchange!.streamTask = executor.spawn { [self] in
+            exchange!.streamTask = loop.spawn { [self] in
                 do {
                     try await stream(writer)
-                    queue.async { self.streamFinished(exchangeID: exchangeID, failed: false) }
+                    loop.execute { self.streamFinished(exchangeID: exchangeID, failed: false) }
                 } catch {
-                    queue.async { self.streamFinished(exchangeID: exchangeID, failed: true) }
+                    loop.execute { self.streamFinished(exchangeID: exchangeID, failed: true) }
                 }
             }
         } else {
@@ -594,7 +601,7 @@ final class Connection: @unchecked Sendable {
     /// Queues one piece of a streamed body; `done` runs once it reached the kernel.
     func writeBodyChunk(_ bytes: [UInt8], exchangeID: UInt64, chunked: Bool,
                         done: CheckedContinuation<Void, any Error>) {
-        dispatchPrecondition(condition: .onQueue(queue))
+        loop.preconditionInEventLoop()
         guard lifecycle == .open || lifecycle == .closingAfterFlush, let current = exchange,
               current.id == exchangeID, current.responseStarted, !current.responseFinished else {
             done.resume(throwing: HTTPConnectionError(reason: "the response is no longer being sent"))
@@ -773,7 +780,7 @@ final class Connection: @unchecked Sendable {
     /// Sends as much of `output` as the socket takes; waits for writability
     /// for the rest.
     private func flush() {
-        dispatchPrecondition(condition: .onQueue(queue))
+        loop.preconditionInEventLoop()
         guard lifecycle != .closed else { return }
         var progressed = false
         while outputSent < output.count {
@@ -806,7 +813,8 @@ final class Connection: @unchecked Sendable {
         writeDeadline = 0
         if isWaitingForWritable {
             isWaitingForWritable = false
-            writeSource?.suspend()
+            updateInterest()
+            guard lifecycle != .closed else { return }
         }
         let waiters = flushWaiters
         flushWaiters = []
@@ -821,19 +829,11 @@ final class Connection: @unchecked Sendable {
     private func waitForWritable() {
         guard !isWaitingForWritable else { return }
         isWaitingForWritable = true
-        if let writeSource {
-            writeSource.resume()
-            return
-        }
-        let source = DispatchSource.makeWriteSource(fileDescriptor: socket.descriptor.rawValue, queue: queue)
-        source.setEventHandler { [self] in writable() }
-        source.setCancelHandler { [self] in sourceCancelled() }
-        writeSource = source
-        pendingCancelHandlers += 1
-        source.activate()
+        updateInterest()
     }
 
-    private func writable() {
+    func writable() {
+        loop.preconditionInEventLoop()
         guard lifecycle != .closed else { return }
         flush()
         if lifecycle == .open, outputSent >= output.count {
@@ -873,10 +873,9 @@ final class Connection: @unchecked Sendable {
         updateDeadline()
     }
 
-    /// Closes now: cancels the sources; the descriptor is closed once both
-    /// cancel handlers ran.
+    /// Closes now: the loop stops watching the socket, then it is closed.
     private func close(reason: String) {
-        dispatchPrecondition(condition: .onQueue(queue))
+        loop.preconditionInEventLoop()
         guard lifecycle != .closed else { return }
         lifecycle = .closed
         deadline.store(0, ordering: .relaxed)
@@ -893,37 +892,11 @@ final class Connection: @unchecked Sendable {
         }
         output = []
         outputSent = 0
-        if let readSource {
-            if !isReading {
-                isReading = true
-                readSource.resume()
-            }
-            readSource.cancel()
-        }
-        if let writeSource {
-            if !isWaitingForWritable {
-                isWaitingForWritable = true
-                writeSource.resume()
-            }
-            writeSource.cancel()
-        }
-        if pendingCancelHandlers == 0 {
-            finishClose()
-        }
-    }
-
-    private func sourceCancelled() {
-        pendingCancelHandlers -= 1
-        if pendingCancelHandlers == 0 {
-            finishClose()
-        }
-    }
-
-    private func finishClose() {
+        isReading = false
+        isWaitingForWritable = false
+        // Deregistering drops the loop's reference to `self`.
+        loop.deregister(socket.descriptor.rawValue)
         socket.close()
-        // Dropping the sources releases their handlers, which hold `self`.
-        readSource = nil
-        writeSource = nil
         onClosed(self)
     }
 
@@ -950,7 +923,7 @@ struct ConnectionBodyWriter: HTTPBodyWriter {
     func write(_ bytes: [UInt8]) async throws {
         guard !bytes.isEmpty else { return }
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            connection.queue.async {
+            connection.loop.execute {
                 connection.writeBodyChunk(bytes, exchangeID: exchangeID, chunked: chunked, done: continuation)
             }
         }

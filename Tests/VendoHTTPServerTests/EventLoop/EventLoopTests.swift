@@ -1,0 +1,214 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CSystemShims
+import Dispatch
+import Synchronization
+import Testing
+@testable import VendoHTTPServer
+
+/// The event loop on its own: where work runs, in what order, and what
+/// readiness it reports for real descriptors (pipes).
+@Suite struct EventLoopTests {
+    /// One loop for the whole suite: loops live for the life of the process.
+    static let loop = EventLoop(name: "test-loop")
+
+    @Test func workFromAnotherThreadRunsOnTheLoopInOrder() async {
+        let loop = Self.loop
+        let seen = Mutex<[Int]>([])
+        let onLoop = Mutex<[Bool]>([])
+        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+            for value in 0..<1_000 {
+                loop.execute {
+                    seen.withLock { $0.append(value) }
+                    onLoop.withLock { $0.append(loop.inEventLoop) }
+                    if value == 999 { done.resume() }
+                }
+            }
+        }
+        #expect(seen.withLock { $0 } == Array(0..<1_000))
+        #expect(onLoop.withLock { $0.allSatisfy { $0 } })
+        #expect(!loop.inEventLoop)
+    }
+
+    @Test func aSleepingLoopWakesForWorkFromAnotherThread() async throws {
+        let loop = Self.loop
+        for _ in 0..<20 {
+            // Give the loop time to block in epoll_wait, then hand it work.
+            try await Task.sleep(for: .milliseconds(5))
+            let ran = await withCheckedContinuation { (done: CheckedContinuation<Bool, Never>) in
+                DispatchQueue.global().async {
+                    loop.execute { done.resume(returning: loop.inEventLoop) }
+                }
+            }
+            #expect(ran)
+        }
+    }
+
+    @Test func workQueuedOnTheLoopRunsAfterTheCurrentItem() async {
+        let loop = Self.loop
+        let order = await withCheckedContinuation { (done: CheckedContinuation<[String], Never>) in
+            loop.execute {
+                nonisolated(unsafe) var order: [String] = []
+                loop.execute {
+                    order.append("second")
+                    done.resume(returning: order)
+                }
+                order.append("first")
+            }
+        }
+        #expect(order == ["first", "second"])
+    }
+
+    @Test func tasksThatPreferTheLoopRunOnIt() async {
+        let loop = Self.loop
+        let results = Mutex<[Bool]>([])
+        let task = loop.spawn {
+            results.withLock { $0.append(loop.inEventLoop) }
+            await Task.yield()
+            results.withLock { $0.append(loop.inEventLoop) }
+            // A hop elsewhere comes back to the loop.
+            _ = await Task.detached { 1 }.value
+            results.withLock { $0.append(loop.inEventLoop) }
+        }
+        await task.value
+        #expect(results.withLock { $0 } == [true, true, true])
+    }
+
+    @Test func reportsReadableAndWritablePipesAndStopsWhenInterestIsRemoved() async throws {
+        let loop = Self.loop
+        var fds: [Int32] = [0, 0]
+        #expect(vendo_pipe_cloexec(&fds) == 0)
+        let (readEnd, writeEnd) = (fds[0], fds[1])
+        defer {
+            close(readEnd)
+            close(writeEnd)
+        }
+        #expect(fcntl(readEnd, F_SETFL, O_NONBLOCK) == 0)
+        let recorder = ReadinessRecorder(loop: loop, descriptor: readEnd)
+
+        // Readable once bytes are there; the handler reads them all.
+        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+            loop.execute {
+                recorder.onRead = { done.resume() }
+                #expect(loop.register(readEnd, interest: .read, handler: recorder))
+                var byte: UInt8 = 42
+                _ = write(writeEnd, &byte, 1)
+            }
+        }
+        #expect(recorder.bytesRead == 1)
+
+        // With no interest, pending input is not reported (and does not spin).
+        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+            loop.execute {
+                recorder.onRead = nil
+                #expect(loop.setInterest(readEnd, []))
+                var bytes: [UInt8] = [1, 2, 3]
+                _ = write(writeEnd, &bytes, 3)
+                done.resume()
+            }
+        }
+        try await Task.sleep(for: .milliseconds(50))
+        let callsWhileOff = await onLoop(loop) { recorder.readCalls }
+        #expect(callsWhileOff == 1)
+
+        // Interest back: the waiting bytes are reported.
+        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+            loop.execute {
+                recorder.onRead = { done.resume() }
+                #expect(loop.setInterest(readEnd, .read))
+            }
+        }
+        #expect(recorder.bytesRead == 4)
+
+        // Deregistered: its handler is dropped and never called again.
+        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+            loop.execute {
+                loop.deregister(readEnd)
+                recorder.onRead = nil
+                var byte: UInt8 = 7
+                _ = write(writeEnd, &byte, 1)
+                done.resume()
+            }
+        }
+        try await Task.sleep(for: .milliseconds(50))
+        #expect(await onLoop(loop) { recorder.readCalls } == 2)
+        #expect(await onLoop(loop) { loop.setInterest(readEnd, .read) } == false)
+
+        // The write end of a pipe with room is writable.
+        let writer = ReadinessRecorder(loop: loop, descriptor: writeEnd)
+        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+            loop.execute {
+                writer.onWrite = {
+                    writer.onWrite = nil
+                    loop.deregister(writeEnd)
+                    done.resume()
+                }
+                #expect(loop.register(writeEnd, interest: .write, handler: writer))
+            }
+        }
+        #expect(writer.writeCalls == 1)
+    }
+
+    @Test func registeringAnInvalidDescriptorFailsInsteadOfCrashing() async {
+        let loop = Self.loop
+        // Not a closed descriptor of our own: a parallel test could reuse its number.
+        let invalid: Int32 = -1
+        let recorder = ReadinessRecorder(loop: loop, descriptor: invalid)
+        let registered = await onLoop(loop) { loop.register(invalid, interest: .read, handler: recorder) }
+        #expect(!registered)
+        await onLoop(loop) { loop.deregister(invalid) }
+        #expect(await onLoop(loop) { loop.setInterest(invalid, .read) } == false)
+    }
+
+    @Test func theSharedGroupHasALoopPerUsableProcessor() {
+        let group = EventLoopGroup.shared
+        #expect(group.loops.count == EventLoopGroup.processorCount)
+        #expect(group.loops.count >= 1)
+        #expect(group.loops.count <= Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+        // Round robin: every loop is handed out before any repeats.
+        let handedOut = (0..<group.loops.count).map { _ in ObjectIdentifier(group.next()) }
+        #expect(Set(handedOut).count == group.loops.count)
+    }
+
+    /// Runs `body` on the loop and returns its result.
+    private func onLoop<T: Sendable>(_ loop: EventLoop, _ body: @escaping @Sendable () -> T) async -> T {
+        await withCheckedContinuation { (done: CheckedContinuation<T, Never>) in
+            loop.execute { done.resume(returning: body()) }
+        }
+    }
+}
+
+/// Counts the readiness calls for one descriptor; touched only on its loop.
+private final class ReadinessRecorder: EventLoopIOHandler, @unchecked Sendable {
+    let loop: EventLoop
+    let descriptor: Int32
+    var readCalls = 0
+    var writeCalls = 0
+    var bytesRead = 0
+    var onRead: (() -> Void)?
+    var onWrite: (() -> Void)?
+
+    init(loop: EventLoop, descriptor: Int32) {
+        self.loop = loop
+        self.descriptor = descriptor
+    }
+
+    func readable() {
+        loop.preconditionInEventLoop()
+        readCalls += 1
+        var buffer = [UInt8](repeating: 0, count: 64)
+        while true {
+            let count = read(descriptor, &buffer, buffer.count)
+            if count <= 0 { break }
+            bytesRead += count
+        }
+        onRead?()
+    }
+
+    func writable() {
+        loop.preconditionInEventLoop()
+        writeCalls += 1
+        onWrite?()
+    }
+}
