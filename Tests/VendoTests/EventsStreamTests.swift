@@ -257,13 +257,13 @@ struct EventsStreamTests {
         let transport = ScriptedStreamTransport([.live])
         let reconnects = Locked(0)
         let sequence = try subscribe(transport) { options in
-            options.heartbeatTimeout = 1.5
+            options.heartbeatTimeout = 2.5
             options.onReconnect = { _ in reconnects.withLock { $0 += 1 } }
         }
         let consumer = Task { try await firstEvents(1, of: sequence, timeout: .seconds(30)) }
         await transport.waitForRequests(1)
-        // 3 s of pings only: twice the timeout, yet no reconnection.
-        for _ in 0..<60 {
+        // 4 s of pings only, longer than the timeout, yet no reconnection (only a 2.5 s stall could cause one).
+        for _ in 0..<80 {
             transport.feed(": ping\n\n")
             try await Task.sleep(for: .milliseconds(50))
         }
