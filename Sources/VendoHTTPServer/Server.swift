@@ -99,7 +99,7 @@ final class ServerCore: @unchecked Sendable {
         try queue.sync { () throws -> Void in
             guard state == .idle else { throw HTTPServerError("the server was already started") }
             let listener = try Listener(
-                address: address, backlog: configuration.backlog, queue: queue,
+                address: address, backlog: configuration.backlog, queue: queue, loop: loops.next(),
                 onAccept: { [weak self] socket, peer in self?.accepted(socket, peer: peer) ?? false },
                 onError: { [logger] error in
                     logger.info("accept failed; pausing briefly", metadata: ["error": "\(error)"])

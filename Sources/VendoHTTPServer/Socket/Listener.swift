@@ -1,26 +1,41 @@
 import Dispatch
 
-/// A listening socket whose accepts are driven by a Dispatch read source on
-/// one serial queue. Accepting can be paused (connection limit reached) and
-/// resumed; cancelling closes the socket once the source has let go of it.
+/// A listening socket. An event loop watches it; the accepting itself, and
+/// every decision about it, happen on the server's serial queue. Accepting
+/// can be paused (connection limit reached) and resumed; cancelling closes
+/// the socket once the loop has let go of it.
 ///
-/// Owned by its queue: call every method on `queue`.
-final class Listener: @unchecked Sendable {
+/// The watch is one-shot: when the socket becomes readable the loop stops
+/// watching and hands over to `queue`, which accepts what is pending and
+/// then asks the loop to watch again (unless paused). So the loop never
+/// spins on a backlog the queue has not drained yet, and pausing needs no
+/// race with an event already on its way.
+///
+/// Owned by its queue: call every method except the `EventLoopIOHandler`
+/// ones (the loop's) on `queue`.
+final class Listener: EventLoopIOHandler, @unchecked Sendable {
     /// The bound address (with the real port when port 0 was asked for).
     let address: SocketAddress
-    /// The queue that runs the accept handler and owns this object's state.
+    /// The queue that runs the accepts and owns this object's state.
     let queue: DispatchQueue
 
     private let socket: Socket
-    private let source: DispatchSourceRead
+    private let loop: EventLoop
+    private let onAccept: (Socket, SocketAddress) -> Bool
+    private let onError: (SocketError) -> Void
     private var pauseReasons: Set<PauseReason> = []
     private var isCancelled = false
     private var isActivated = false
+    /// Whether the loop was asked to watch (and has not reported since).
+    private var isWatching = false
+
+    /// How long to wait before watching again after the loop refused to.
+    private static let retryDelay = DispatchTimeInterval.milliseconds(100)
 
     /// Binds and listens on `address`; accepting starts with `activate`.
     /// `onAccept` runs on `queue` for every accepted socket and returns whether
     /// to keep accepting in this round (false when a limit was reached).
-    init(address: SocketAddress, backlog: Int32, queue: DispatchQueue,
+    init(address: SocketAddress, backlog: Int32, queue: DispatchQueue, loop: EventLoop,
          onAccept: @escaping (Socket, SocketAddress) -> Bool,
          onError: @escaping (SocketError) -> Void) throws(SocketError) {
         let socket = try Socket.makeListening(address: address, backlog: backlog)
@@ -34,14 +49,9 @@ final class Listener: @unchecked Sendable {
         self.socket = socket
         self.address = bound
         self.queue = queue
-        self.source = DispatchSource.makeReadSource(fileDescriptor: socket.descriptor.rawValue, queue: queue)
-        source.setEventHandler { [unowned self] in
-            self.acceptPending(onAccept: onAccept, onError: onError)
-        }
-        source.setCancelHandler {
-            // The source no longer watches the descriptor: now it may be closed.
-            socket.close()
-        }
+        self.loop = loop
+        self.onAccept = onAccept
+        self.onError = onError
     }
 
     /// Starts accepting.
@@ -49,7 +59,7 @@ final class Listener: @unchecked Sendable {
         dispatchPrecondition(condition: .onQueue(queue))
         guard !isActivated, !isCancelled else { return }
         isActivated = true
-        source.activate()
+        watch()
     }
 
     /// Why accepting is paused; it resumes when no reason is left.
@@ -64,41 +74,79 @@ final class Listener: @unchecked Sendable {
     func pause(_ reason: PauseReason) {
         dispatchPrecondition(condition: .onQueue(queue))
         guard isActivated, !isCancelled else { return }
-        let wasPaused = !pauseReasons.isEmpty
         pauseReasons.insert(reason)
-        if !wasPaused { source.suspend() }
+        unwatch()
     }
 
     /// Lifts one reason for pausing; accepting resumes when none is left.
     func resume(_ reason: PauseReason) {
         dispatchPrecondition(condition: .onQueue(queue))
-        guard !isCancelled, pauseReasons.remove(reason) != nil, pauseReasons.isEmpty else { return }
-        source.resume()
+        guard !isCancelled, pauseReasons.remove(reason) != nil else { return }
+        watch()
     }
 
     /// Whether accepting is paused.
     var isPaused: Bool { !pauseReasons.isEmpty }
 
-    /// Stops listening for good and closes the socket (from the source's
-    /// cancel handler, once Dispatch no longer uses the descriptor).
+    /// Stops listening for good; the socket is closed on the loop once it no
+    /// longer watches it.
     func cancel() {
         dispatchPrecondition(condition: .onQueue(queue))
         guard !isCancelled else { return }
         isCancelled = true
-        if !isActivated {
-            isActivated = true
-            source.activate()
+        pauseReasons = []
+        isWatching = false
+        let descriptor = socket.descriptor.rawValue
+        loop.execute { [self] in
+            loop.deregister(descriptor)
+            socket.close()
         }
-        if !pauseReasons.isEmpty {
-            pauseReasons = []
-            source.resume()
-        }
-        source.cancel()
     }
 
-    /// Accepts every pending connection (up to a batch, to stay fair to other
-    /// work on the queue); Dispatch calls again while more are pending.
-    private func acceptPending(onAccept: (Socket, SocketAddress) -> Bool, onError: (SocketError) -> Void) {
+    // MARK: - Watching (the loop's side)
+
+    func readable() {
+        loop.preconditionInEventLoop()
+        loop.deregister(socket.descriptor.rawValue)
+        queue.async { [self] in
+            isWatching = false
+            acceptPending()
+            watch()
+        }
+    }
+
+    func writable() {}
+
+    // MARK: - Accepting (the queue's side)
+
+    private func watch() {
+        guard isActivated, !isCancelled, pauseReasons.isEmpty, !isWatching else { return }
+        isWatching = true
+        let descriptor = socket.descriptor.rawValue
+        loop.execute { [self] in
+            guard !loop.register(descriptor, interest: .read, handler: self) else { return }
+            let error = SocketError.makeFailed("epoll_ctl(listening socket)")
+            queue.async { [self] in
+                isWatching = false
+                onError(error)
+                pause(.acceptFailed)
+                queue.asyncAfter(deadline: .now() + Self.retryDelay) { [weak self] in
+                    self?.resume(.acceptFailed)
+                }
+            }
+        }
+    }
+
+    private func unwatch() {
+        guard isWatching else { return }
+        isWatching = false
+        let descriptor = socket.descriptor.rawValue
+        loop.execute { [self] in loop.deregister(descriptor) }
+    }
+
+    /// Accepts every pending connection, up to a batch so other work on the
+    /// queue gets its turn; the loop reports again while more are pending.
+    private func acceptPending() {
         for _ in 0..<64 {
             guard !isPaused, !isCancelled else { return }
             do {
@@ -106,10 +154,10 @@ final class Listener: @unchecked Sendable {
                 if !onAccept(client, peer) { return }
             } catch {
                 // EMFILE/ENFILE and friends: the pending connection stays in the
-                // backlog and the source fires again; pause briefly instead of spinning.
+                // backlog; pause briefly instead of spinning.
                 onError(error)
                 pause(.acceptFailed)
-                queue.asyncAfter(deadline: .now() + .milliseconds(100)) { [weak self] in
+                queue.asyncAfter(deadline: .now() + Self.retryDelay) { [weak self] in
                     self?.resume(.acceptFailed)
                 }
                 return

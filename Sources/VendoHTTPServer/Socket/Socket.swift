@@ -133,8 +133,9 @@ struct Socket: Sendable, Hashable {
         _ = Self.systemShutdownWrite(descriptor.rawValue)
     }
 
-    /// Closes the descriptor. Call once, after every Dispatch source on it has
-    /// been cancelled and its cancel handler has run.
+    /// Closes the descriptor. Call once, after the event loop stopped
+    /// watching it (`EventLoop.deregister`): a reused descriptor number must
+    /// not meet a stale registration.
     func close() {
         _ = Self.systemClose(descriptor.rawValue)
     }

@@ -15,14 +15,20 @@ import Testing
         return directory.appendingPathComponent("http-echo")
     }
 
-    /// Launches http-echo and returns it with the port from its first line.
-    static func launch(host: String) async throws -> (Process, Int, String) {
+    /// Launches http-echo and returns it with the port from its first line;
+    /// with `maxOpenFiles`, under that descriptor limit (`ulimit -n`).
+    static func launch(host: String, maxOpenFiles: Int? = nil) async throws -> (Process, Int, String) {
         let binary = Self.binary
         try #require(FileManager.default.isExecutableFile(atPath: binary.path),
                      "build http-echo first: swift build --build-tests")
         let process = Process()
-        process.executableURL = binary
-        process.arguments = ["--host", host, "--port", "0"]
+        if let maxOpenFiles {
+            process.executableURL = URL(fileURLWithPath: "/bin/sh")
+            process.arguments = ["-c", "ulimit -n \(maxOpenFiles) && exec \"$0\" --host \"$1\" --port 0", binary.path, host]
+        } else {
+            process.executableURL = binary
+            process.arguments = ["--host", host, "--port", "0"]
+        }
         let output = Pipe()
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
@@ -72,6 +78,31 @@ import Testing
 
         process.terminate()  // SIGTERM
         #expect(await Self.waitForExit(process) == 0)
+    }
+
+    /// Out of descriptors, `accept` fails (EMFILE): the server pauses
+    /// accepting for a moment instead of spinning or dying, and serves the
+    /// waiting clients as descriptors free up.
+    @Test func runningOutOfDescriptorsPausesAcceptingAndRecovers() async throws {
+        let (process, port, _) = try await Self.launch(host: "127.0.0.1", maxOpenFiles: 24)
+        defer { process.terminate() }
+        #expect(port > 0)
+        // More keep-alive clients than the limit leaves descriptors for
+        // (about 15 go to the runtime and the loops): the later ones wait in
+        // the backlog until earlier ones are answered and closed.
+        var clients: [RawClient] = []
+        for _ in 0..<40 {
+            let client = try await RawClient.connect(port: port)
+            try await client.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+            clients.append(client)
+        }
+        var statuses: [Int] = []
+        for client in clients {
+            statuses.append(try await client.readResponse(timeout: .seconds(20)).status)
+            client.close()
+        }
+        #expect(statuses == Array(repeating: 200, count: 40))
+        #expect(process.isRunning)
     }
 
     @Test func printsIPv6HostsInBracketsAndStopsOnSIGINT() async throws {
