@@ -4,10 +4,14 @@
     report.py --results results.tsv --meta meta.txt
 
 results.tsv rows: server, job, connections, then `RESULT key=value ...` and
-`peak_kib=N samples=N` from wrk.lua's done() and rss_sampler.py.
+`peak_kib=N samples=N` from wrk.lua's done() and rss_sampler.py, and
+`round=N`. With several rounds a table row is the median over the rounds,
+and "× nginx" is the median of the per-round ratios (each round's nginx run
+is the base for that round), so load that drifts between rounds cancels out.
 """
 
 import argparse
+import statistics
 
 JOB_TITLES = {
     "get": "GET / (fixed small response)",
@@ -38,22 +42,43 @@ def load_rows(path: str) -> list:
     return rows
 
 
-def ms(us: str) -> str:
-    return f"{int(us) / 1000:.2f} ms"
+def ms(us: float) -> str:
+    return f"{float(us) / 1000:.2f} ms"
 
 
-def mib(kib: str) -> str:
+def mib(kib: int) -> str:
     return f"{int(kib) / 1024:.1f} MiB"
-
-
-def ratio(value: float, base: float) -> str:
-    return f"{value / base:.2f}×" if base else "–"
 
 
 def errors(row: dict) -> str:
     names = ["status_err", "connect_err", "read_err", "write_err", "timeout_err"]
     found = [f"{n.replace('_err', '')} {row[n]}" for n in names if int(row.get(n, "0")) > 0]
     return ", ".join(found) if found else "0"
+
+
+def merge_rounds(rows: list, ceiling: dict) -> list:
+    """One row per server and connection count: medians over the rounds."""
+    groups = {}
+    for r in rows:
+        groups.setdefault((r["server"], r["conns"]), []).append(r)
+    merged = []
+    for (server, conns), group in groups.items():
+        row = {"server": server, "conns": conns, "rounds": len(group)}
+        for key in ("rps", "p50_us", "p99_us"):
+            row[key] = statistics.median(float(r[key]) for r in group)
+        row["peak_kib"] = max(int(r.get("peak_kib", "0")) for r in group)
+        for name in ("status_err", "connect_err", "read_err", "write_err", "timeout_err"):
+            row[name] = str(sum(int(r.get(name, "0")) for r in group))
+        ratios_rps, ratios_p99 = [], []
+        for r in group:
+            base = ceiling.get((conns, r.get("round", "1")))
+            if base:
+                ratios_rps.append(float(r["rps"]) / float(base["rps"]))
+                ratios_p99.append(float(r["p99_us"]) / float(base["p99_us"]))
+        row["x_rps"] = statistics.median(ratios_rps) if ratios_rps else None
+        row["x_p99"] = statistics.median(ratios_p99) if ratios_p99 else None
+        merged.append(row)
+    return merged
 
 
 def main() -> None:
@@ -76,6 +101,10 @@ def main() -> None:
     out.append(f"- date: {meta.get('date', '?')}, wrk {meta.get('wrk_version', '?')}")
     out.append(f"- command: `{meta.get('command', '?')}`")
     out.append(f"- each run: `{meta.get('wrk', '?')}`")
+    rounds = int(meta.get("rounds", "1"))
+    if rounds > 1:
+        out.append(f"- {rounds} rounds, servers in reverse order every other round; each row is the median "
+                   "over the rounds, × nginx the median of the per-round ratios, peak RSS the highest")
     starts = [(k[len("rss_start_kib_"):], v) for k, v in meta.items() if k.startswith("rss_start_kib_")]
     if starts:
         out.append("- RSS right after start: " + ", ".join(f"{name} {mib(v)}" for name, v in starts))
@@ -86,24 +115,22 @@ def main() -> None:
         job_rows = [r for r in measured if r["job"] == job]
         if not job_rows:
             continue
-        ceiling = {r["conns"]: r for r in job_rows if r["server"] == CEILING}
+        ceiling = {(r["conns"], r.get("round", "1")): r for r in job_rows if r["server"] == CEILING}
         out.append(f"## {title}")
         out.append("")
         out.append("| server | conns | req/s | × nginx | p50 | p99 | p99 × nginx | peak RSS | errors |")
         out.append("|---|---:|---:|---:|---:|---:|---:|---:|---|")
-        for r in job_rows:
-            base = ceiling.get(r["conns"])
-            rps = float(r["rps"])
+        for r in merge_rounds(job_rows, ceiling):
             out.append(
                 "| {server} | {conns} | {rps:,.0f} | {x} | {p50} | {p99} | {px} | {rss} | {err} |".format(
                     server=r["server"],
                     conns=r["conns"],
-                    rps=rps,
-                    x=ratio(rps, float(base["rps"])) if base else "–",
+                    rps=r["rps"],
+                    x=f"{r['x_rps']:.2f}×" if r["x_rps"] is not None else "–",
                     p50=ms(r["p50_us"]),
                     p99=ms(r["p99_us"]),
-                    px=ratio(float(r["p99_us"]), float(base["p99_us"])) if base else "–",
-                    rss=mib(r.get("peak_kib", "0")),
+                    px=f"{r['x_p99']:.2f}×" if r["x_p99"] is not None else "–",
+                    rss=mib(r["peak_kib"]),
                     err=errors(r),
                 )
             )

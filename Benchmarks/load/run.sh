@@ -11,7 +11,10 @@
 # Environment: DURATION (10s), WARMUP (2s; 0 to skip), CONNECTIONS ("64 256"),
 # THREADS (2), JOBS ("get post webhook"), DELIVERIES (5000 distinct signed
 # deliveries, cycled), HTTP_ECHO_CMD / VENDO_WEBHOOKS_CMD (use these command
-# lines instead of building the products), SCRATCH (.build-bench), KEEP_WORK=1
+# lines instead of building the products), ROUNDS (1; with more, every
+# server runs that many times, in reverse order every other round, and the
+# report gives medians: drifting background load then hits every server
+# alike), SCRATCH (.build-bench), KEEP_WORK=1
 # (keep the temporary directory with every log), RESULTS_MD (also write the
 # report to this file).
 set -euo pipefail
@@ -24,6 +27,8 @@ CONNECTIONS=${CONNECTIONS:-64 256}
 THREADS=${THREADS:-2}
 JOBS=${JOBS:-get post webhook}
 DELIVERIES=${DELIVERIES:-5000}
+ROUNDS=${ROUNDS:-1}
+ROUND=1
 
 servers=("$@")
 if [ ${#servers[@]} -eq 0 ] || [ "${servers[*]}" = all ]; then
@@ -40,7 +45,8 @@ RESULTS="$WORK/results.tsv"
 META="$WORK/meta.txt"
 : >"$RESULTS"
 {
-    echo "command=DURATION=$DURATION WARMUP=$WARMUP CONNECTIONS=\"$CONNECTIONS\" THREADS=$THREADS JOBS=\"$JOBS\" DELIVERIES=$DELIVERIES Benchmarks/load/run.sh ${servers[*]}"
+    echo "command=DURATION=$DURATION WARMUP=$WARMUP CONNECTIONS=\"$CONNECTIONS\" THREADS=$THREADS JOBS=\"$JOBS\" DELIVERIES=$DELIVERIES ROUNDS=$ROUNDS Benchmarks/load/run.sh ${servers[*]}"
+    echo "rounds=$ROUNDS"
     echo "wrk=wrk -t$THREADS -c<C> -d$DURATION --timeout 10s -s Benchmarks/load/wrk.lua http://127.0.0.1:<PORT><PATH>  (BENCH_JOB=get|post|webhook)"
     echo "nproc=$(nproc)"
     echo "kernel=$(uname -sr)"
@@ -78,20 +84,21 @@ run_wrk() {
     result=$(grep -m1 '^RESULT ' "$WORK/$tag.wrk" || echo "RESULT failed=wrk")
     rss=$(cat "$WORK/$tag.rss" 2>/dev/null || echo "peak_kib=0")
     [ -z "$warmup" ] || return 0
-    printf '%s\t%s\t%s\t%s %s\n' "$server" "$job" "$conns" "$result" "$rss" >>"$RESULTS"
+    printf '%s\t%s\t%s\t%s %s round=%s\n' "$server" "$job" "$conns" "$result" "$rss" "$ROUND" >>"$RESULTS"
     log "$tag: $(echo "$result" | grep -o 'rps=[^ ]*') $(echo "$result" | grep -o 'p99_us=[^ ]*') $rss"
 }
 
-for server in "${servers[@]}"; do
+run_server() {
+    local server=$1 command job conns verify
     command=$(server_command "$server") || {
         printf '%s\t-\t-\tRESULT failed=not-available\n' "$server" >>"$RESULTS"
-        continue
+        return 0
     }
     start_server "$server" "$command" || {
         printf '%s\t-\t-\tRESULT failed=did-not-start\n' "$server" >>"$RESULTS"
-        continue
+        return 0
     }
-    echo "rss_start_kib_$server=$(server_rss_kib)" >>"$META"
+    [ "$ROUND" != 1 ] || echo "rss_start_kib_$server=$(server_rss_kib)" >>"$META"
     for job in $JOBS; do
         case " $(server_jobs "$server") " in *" $job "*) ;; *) continue ;; esac
         verify=()
@@ -109,6 +116,15 @@ for server in "${servers[@]}"; do
         done
     done
     stop_server
+}
+
+for ROUND in $(seq "$ROUNDS"); do
+    [ "$ROUNDS" = 1 ] || log "round $ROUND of $ROUNDS"
+    if [ $((ROUND % 2)) = 1 ]; then
+        for server in "${servers[@]}"; do run_server "$server"; done
+    else
+        for ((i = ${#servers[@]} - 1; i >= 0; i--)); do run_server "${servers[$i]}"; done
+    fi
 done
 
 echo "load_end=$(cut -d' ' -f1-3 /proc/loadavg)" >>"$META"
