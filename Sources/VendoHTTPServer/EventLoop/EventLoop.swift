@@ -72,6 +72,8 @@ final class EventLoop: TaskExecutor, @unchecked Sendable {
     private static let workPerTurn = 4096
     /// Readiness events taken per `epoll_wait`.
     private static let eventsPerWait: Int32 = 256
+    /// Readiness events handled between two runs of the queued work.
+    private static let eventsPerDrain = 32
     /// The registration token of the wake-up eventfd (generation 0 is never used for descriptors).
     private static let wakeToken: UInt64 = 0
 
@@ -225,6 +227,13 @@ final class EventLoop: TaskExecutor, @unchecked Sendable {
             if count > 0 {
                 for index in 0..<Int(count) {
                     handle(events[index])
+                    // Run what the last few events started (mostly handler
+                    // tasks for the requests just read) before reading more
+                    // sockets: at most `eventsPerDrain` requests in flight
+                    // on this thread, so memory stays flat under many busy
+                    // connections, while reads and sends still come in
+                    // batches (one drain per event measured 30 % slower).
+                    if index % Self.eventsPerDrain == Self.eventsPerDrain - 1, !pending.isEmpty { runPending() }
                 }
             }
             inbox.withLock { inbox in
