@@ -101,6 +101,7 @@ def main() -> None:
     out.append(f"- date: {meta.get('date', '?')}, wrk {meta.get('wrk_version', '?')}")
     out.append(f"- command: `{meta.get('command', '?')}`")
     out.append(f"- each run: `{meta.get('wrk', '?')}`")
+    out.append(f"- Swift servers built with: {meta.get('swift_link', '?')}")
     rounds = int(meta.get("rounds", "1"))
     if rounds > 1:
         out.append(f"- {rounds} rounds, servers in reverse order every other round; each row is the median "

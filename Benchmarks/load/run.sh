@@ -11,7 +11,9 @@
 # Environment: DURATION (10s), WARMUP (2s; 0 to skip), CONNECTIONS ("64 256"),
 # THREADS (2), JOBS ("get post webhook"), DELIVERIES (5000 distinct signed
 # deliveries, cycled), HTTP_ECHO_CMD / VENDO_WEBHOOKS_CMD (use these command
-# lines instead of building the products), ROUNDS (1; with more, every
+# lines instead of building the products), STATIC_STDLIB (1: the Swift
+# servers link the Swift runtime statically, as the Docker image does; 0:
+# shared), ROUNDS (1; with more, every
 # server runs that many times, in reverse order every other round, and the
 # report gives medians: drifting background load then hits every server
 # alike), SCRATCH (.build-bench), KEEP_WORK=1
@@ -47,6 +49,7 @@ META="$WORK/meta.txt"
 {
     echo "command=DURATION=$DURATION WARMUP=$WARMUP CONNECTIONS=\"$CONNECTIONS\" THREADS=$THREADS JOBS=\"$JOBS\" DELIVERIES=$DELIVERIES ROUNDS=$ROUNDS Benchmarks/load/run.sh ${servers[*]}"
     echo "rounds=$ROUNDS"
+    echo "swift_link=${SWIFT_LINK_FLAGS[*]:-shared Swift runtime}"
     echo "wrk=wrk -t$THREADS -c<C> -d$DURATION --timeout 10s -s Benchmarks/load/wrk.lua http://127.0.0.1:<PORT><PATH>  (BENCH_JOB=get|post|webhook)"
     echo "nproc=$(nproc)"
     echo "kernel=$(uname -sr)"
