@@ -73,7 +73,7 @@ final class EventLoop: TaskExecutor, @unchecked Sendable {
     /// Readiness events taken per `epoll_wait`.
     private static let eventsPerWait: Int32 = 256
     /// Readiness events handled between two runs of the queued work.
-    private static let eventsPerDrain = 32
+    private static let eventsPerDrain = 8
     /// The registration token of the wake-up eventfd (generation 0 is never used for descriptors).
     private static let wakeToken: UInt64 = 0
 
