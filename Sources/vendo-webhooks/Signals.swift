@@ -1,4 +1,5 @@
 import Dispatch
+import VendoWebhooks
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -28,7 +29,12 @@ final class ShutdownSignals: @unchecked Sendable {
                     if self.received == 1 {
                         onFirst(number)
                     } else {
-                        Output.error("vendo-webhooks: second \(ShutdownSignals.name(number)), exiting without waiting")
+                        // Handler commands lead process groups of their own, so the
+                        // terminal's or the runtime's signal did not reach them:
+                        // take them along rather than leave them orphaned.
+                        let running = ExecHandler.signalRunningCommands(SIGKILL)
+                        let note = running == 0 ? "" : "; killed \(running) running handler command\(running == 1 ? "" : "s")"
+                        Output.error("vendo-webhooks: second \(ShutdownSignals.name(number)), exiting without waiting\(note)")
                         exit(128 + number)
                     }
                 }

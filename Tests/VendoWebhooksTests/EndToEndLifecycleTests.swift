@@ -75,6 +75,44 @@ struct EndToEndLifecycleTests {
         #expect(recorder.runs == ["evt_inflight connection.connected none none"])
     }
 
+    @Test func aSecondSignalExitsAtOnceAndTakesRunningCommandsAlong() async throws {
+        // The command's shell becomes `sleep`, whose pid it wrote down first.
+        let recorder = try ExecRecorder(prelude: """
+            echo $$ > $DIR/pid.tmp && mv $DIR/pid.tmp $DIR/pid
+            exec sleep 60
+            """)
+        defer { recorder.remove() }
+        let server = try await RunningServer(["--exec", recorder.script.path, "--shutdown-grace", "60s"],
+                                             environment: ["VENDO_WEBHOOK_SECRET": secret])
+        let body = TestSigner.envelope(id: "evt_forced", type: "connection.connected")
+        let headers = try TestSigner(secret: secret).headers(for: body)
+        let delivery = Task { try? await server.post(body, headers: headers) }
+        defer { delivery.cancel() }
+
+        try await eventually("the handler command to start") {
+            FileManager.default.fileExists(atPath: recorder.file("pid").path)
+        }
+        let text = try String(contentsOf: recorder.file("pid"), encoding: .utf8)
+        let commandPID = try #require(Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)))
+        #expect(Self.isAlive(commandPID))
+
+        server.child.signal(SIGTERM)
+        try await eventually("the server to log the first signal") { server.child.stderr.text.contains("draining") }
+        #expect(server.child.status == nil, "still draining: the command runs for a minute")
+        server.child.signal(SIGTERM)
+        #expect(try await server.child.waitForExit() == 128 + SIGTERM)
+        #expect(server.child.stderr.text.contains("killed 1 running handler command"), "\(server.child.stderr.text)")
+        try await eventually("the command to be gone") { !Self.isAlive(commandPID) }
+    }
+
+    /// Whether `pid` is a live process (a zombie waiting to be reaped counts as gone).
+    private static func isAlive(_ pid: Int32) -> Bool {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return false }
+        let state = stat[stat.index(close, offsetBy: 2)]
+        return state != "Z" && state != "X"
+    }
+
     @Test func sigintAlsoStopsWithStatusZero() async throws {
         let server = try await RunningServer([], environment: ["VENDO_WEBHOOK_SECRET": secret])
         server.child.signal(SIGINT)

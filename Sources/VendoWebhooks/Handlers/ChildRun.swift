@@ -160,7 +160,11 @@ final class ChildRun: @unchecked Sendable {
             return
         }
         pid = childPID
-        Self.reap(pid: childPID) { [self] status in queue.async { self.didTerminate(waitStatus: status) } }
+        RunningChildProcesses.add(childPID)
+        Self.reap(pid: childPID) { [self] status in
+            RunningChildProcesses.remove(childPID)
+            queue.async { self.didTerminate(waitStatus: status) }
+        }
 
         stdoutReader = OutputReader(fd: stdoutPipe[0], limit: outputLimit, queue: queue)
         stderrReader = OutputReader(fd: stderrPipe[0], limit: outputLimit, queue: queue)
