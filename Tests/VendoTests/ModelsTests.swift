@@ -100,6 +100,19 @@ import Testing
         #expect(ConnectionProfile.known.map(\.rawValue).contains("composio_managed"))
     }
 
+    @Test func openStringSetsKeepUnknownValuesThroughTheWire() throws {
+        func roundTrip<T: OpenStringSet>(_ value: T) throws -> T {
+            try JSONDecoder().decode([T].self, from: JSONEncoder().encode([value]))[0]
+        }
+        #expect(try roundTrip(ConnectionStatus(rawValue: "quarantined")) == "quarantined")
+        #expect(try roundTrip(ConnectionProfile.userOAuth) == .userOAuth)
+        #expect(try JSONEncoder().encode([ConnectionProfile("next_gen")]) == Data(#"["next_gen"]"#.utf8))
+        #expect(ConnectionStatus.known.allSatisfy { $0.isKnown })
+        #expect(ConnectionProfile.known.allSatisfy { $0.isKnown })
+        #expect(!ConnectionProfile("next_gen").isKnown)
+        #expect(String(describing: ConnectionProfile("next_gen")) == "next_gen")
+    }
+
     @Test func envBootstrapDefaults() throws {
         let bootstrap = try decode(EnvBootstrap.self, #"{"vars":[{"name":"A"},7,{"value_from":"b"}]}"#)
         #expect(bootstrap.vars == [.init(name: "A", valueFrom: ""), .init(name: "", valueFrom: "b")])

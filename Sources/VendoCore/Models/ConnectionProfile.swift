@@ -2,16 +2,12 @@
 /// does not know yet decode too and keep their raw string.
 ///
 /// Compare with the constants or with a string literal, as with ``ConnectionStatus``.
-public struct ConnectionProfile: RawRepresentable, Hashable, Sendable, Codable,
-    ExpressibleByStringLiteral, CustomStringConvertible
-{
+public struct ConnectionProfile: OpenStringSet {
     /// The wire string.
     public let rawValue: String
 
     /// Wraps any profile string.
     public init(rawValue: String) { self.rawValue = rawValue }
-    /// Wraps a profile string literal.
-    public init(stringLiteral value: String) { self.rawValue = value }
 
     /// Vendo lends a credential from its own pool.
     public static let vendoManagedPool = ConnectionProfile(rawValue: "vendo_managed_pool")
@@ -31,21 +27,4 @@ public struct ConnectionProfile: RawRepresentable, Hashable, Sendable, Codable,
         .vendoManagedPool, .byokStatic, .userOAuth, .oauthAppInstall, .webhookInbound,
         .composioManaged,
     ]
-
-    /// Whether this SDK version knows the profile.
-    public var isKnown: Bool { Self.known.contains(self) }
-
-    /// The wire string.
-    public var description: String { rawValue }
-
-    /// Decodes the wire string, whatever it is.
-    public init(from decoder: any Decoder) throws {
-        rawValue = try decoder.singleValueContainer().decode(String.self)
-    }
-
-    /// Encodes the wire string.
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(rawValue)
-    }
 }

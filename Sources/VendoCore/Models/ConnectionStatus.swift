@@ -4,16 +4,12 @@
 /// Compare with the constants (`connection.status == .connected`) or with a
 /// string literal (`connection.status == "connected"`, as with the 1.0 SDK's
 /// `String` field); `switch` works with the constants and a `default`.
-public struct ConnectionStatus: RawRepresentable, Hashable, Sendable, Codable,
-    ExpressibleByStringLiteral, CustomStringConvertible
-{
+public struct ConnectionStatus: OpenStringSet {
     /// The wire string.
     public let rawValue: String
 
     /// Wraps any status string.
     public init(rawValue: String) { self.rawValue = rawValue }
-    /// Wraps a status string literal.
-    public init(stringLiteral value: String) { self.rawValue = value }
 
     /// Bound and usable.
     public static let connected = ConnectionStatus(rawValue: "connected")
@@ -32,21 +28,4 @@ public struct ConnectionStatus: RawRepresentable, Hashable, Sendable, Codable,
     public static let known: [ConnectionStatus] = [
         .connected, .available, .pendingSetup, .needsReauth, .error, .revoked,
     ]
-
-    /// Whether this SDK version knows the status.
-    public var isKnown: Bool { Self.known.contains(self) }
-
-    /// The wire string.
-    public var description: String { rawValue }
-
-    /// Decodes the wire string, whatever it is.
-    public init(from decoder: any Decoder) throws {
-        rawValue = try decoder.singleValueContainer().decode(String.self)
-    }
-
-    /// Encodes the wire string.
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(rawValue)
-    }
 }
