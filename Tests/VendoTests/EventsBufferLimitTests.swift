@@ -114,6 +114,30 @@ import VendoTesting
         }
     }
 
+    @Test func anAliasEventThatDidNotFitIsNotTakenForARepeatWhenReplayed() async throws {
+        // An older server that sends only the legacy name: the event that did not fit must
+        // come back on the replay, not be skipped as the alias of something already surfaced.
+        let transport = ScriptedStreamTransport([
+            .events([sseBlock(id: "e1", type: "connection.connected"), sseBlock(id: "e2", type: "connection_created")],
+                ending: .hang),
+            .events([sseBlock(id: "e2", type: "connection_created")], ending: .hang),
+        ])
+        var options = EventStreamOptions(maxBufferedEvents: 1, sleep: RecordedSleeps().sleep, random: { 0 })
+        let reasons = Locked<[EventStreamReconnect.Reason]>([])
+        options.onReconnect = { info in reasons.withLock { $0.append(info.reason) } }
+        let reader = PausedReader(
+            try EventsAPI(context: eventsContext(transport: transport)).subscribe(options: options))
+        defer { reader.task.cancel() }
+        await waitUntil("the buffer-full hang-up") { reasons.withLock { $0 } == [.bufferFull] }
+        // The first body was abandoned: the stream stopped reading it.
+        await transport.waitForTerminatedBodies(1)
+        reader.start()
+        await waitUntil("both events") { reader.count >= 2 }
+        #expect(reader.events.withLock { $0 }.map(\.id) == ["e1", "e2"])
+        #expect(transport.requests.count == 2)
+        #expect(transport.requests[1].header("Last-Event-ID") == "e1")
+    }
+
     @Test func oversizeDropsKeepTheirOwnReason() {
         let event = SSEParser.DroppedEvent(type: "message", id: "9", limit: 10)
         #expect(event.reason == .oversize)
