@@ -10,7 +10,11 @@ import Foundation
 struct EventStreamLoop: Sendable {
     let context: ClientContext
     let options: EventStreamOptions
+    /// Buffers at most ``EventStreamOptions/maxBufferedEvents`` (`.bufferingOldest`):
+    /// a yield that does not fit comes back `.dropped`.
     let output: AsyncThrowingStream<EventStreamMessage, any Error>.Continuation
+    /// How many yielded events the consumer has not taken yet.
+    let gauge: EventBufferGauge
 
     /// The platform's event stream endpoint, under the base URL.
     static let pathSegments = ["api", "deployments", "me", "events"]
@@ -40,17 +44,21 @@ struct EventStreamLoop: Sendable {
     struct StreamState: Sendable {
         var parser: SSEParser
         var recent: RecentEventIDs
+        /// The `Last-Event-ID` as of the last event the consumer's buffer took:
+        /// where to resume when the buffer was full.
+        var deliveredID: String?
 
-        /// Parses a chunk and drops legacy alias events whose id was already surfaced.
-        mutating func consume(_ chunk: Data) -> [SSEParser.Output] {
-            parser.parse(chunk).filter { output in
-                guard case .event(let message) = output, let id = message.eventID else { return true }
-                if EventStreamMessage.legacyConnectionAliases.contains(message.type), recent.contains(id) {
-                    return false
-                }
-                recent.insert(id)
-                return true
-            }
+        /// A legacy alias event whose id was already surfaced.
+        func isRepeat(_ message: EventStreamMessage) -> Bool {
+            guard let id = message.eventID else { return false }
+            return EventStreamMessage.legacyConnectionAliases.contains(message.type) && recent.contains(id)
+        }
+
+        /// Notes an event the buffer took; only then is its id "seen", so an event that
+        /// did not fit is not mistaken for a repeat when the server replays it.
+        mutating func delivered(_ message: EventStreamMessage) {
+            if let id = message.eventID { recent.insert(id) }
+            if let id = message.id { deliveredID = id }
         }
     }
 
@@ -70,6 +78,15 @@ struct EventStreamLoop: Sendable {
             case .fatal(let error):
                 output.finish(throwing: error)
                 return
+            case .retry(.bufferFull, _):
+                // The connection did its job; the wait lasts as long as the consumer takes.
+                backoff.reset()
+                options.onReconnect?(EventStreamReconnect(reason: .bufferFull, attempt: 0, delaySeconds: 0))
+                await gauge.waitUntil(atMost: options.maxBufferedEvents / 2)
+                if Task.isCancelled {
+                    output.finish()
+                    return
+                }
             case .retry(let reason, let retryAfter):
                 if activity.withLock({ $0.receivedBytes }) { backoff.reset() }
                 let delay = backoff.nextDelay(
@@ -131,9 +148,15 @@ struct EventStreamLoop: Sendable {
                     $0.last = .now
                     $0.receivedBytes = true
                 }
-                for item in state.withLock({ $0.consume(chunk) }) {
+                let items = state.withLock { $0.parser.parse(chunk) }
+                for (index, item) in items.enumerated() {
                     switch item {
-                    case .event(let message): output.yield(message)
+                    case .event(let message):
+                        if state.withLock({ $0.isRepeat(message) }) { continue }
+                        if !deliver(message, state: state) {
+                            stopReading(undelivered: items[index...], state: state)
+                            return .retry(.bufferFull, retryAfter: nil)
+                        }
                     case .droppedOversizeEvent(let dropped): options.onEventDropped?(dropped)
                     }
                 }
@@ -142,6 +165,39 @@ struct EventStreamLoop: Sendable {
             return Task.isCancelled ? .cancelled : .retry(.network(Self.describe(error)), retryAfter: nil)
         }
         return Task.isCancelled ? .cancelled : .retry(.endOfStream, retryAfter: nil)
+    }
+
+    /// Hands an event to the consumer's buffer; `false` when the buffer is full.
+    private func deliver(_ message: EventStreamMessage, state: Locked<StreamState>) -> Bool {
+        // Counted first, so the consumer cannot take it before it is counted.
+        gauge.willYield()
+        switch output.yield(message) {
+        case .enqueued:
+            state.withLock { $0.delivered(message) }
+            return true
+        case .dropped, .terminated:
+            gauge.notBuffered()
+            return false
+        @unknown default:
+            gauge.notBuffered()
+            return false
+        }
+    }
+
+    /// The buffer is full: resume later from the last event it took, so the server
+    /// replays `undelivered` and everything after it. Without any id to resume from
+    /// they cannot come back: each event among them is reported as dropped.
+    private func stopReading(undelivered: ArraySlice<SSEParser.Output>, state: Locked<StreamState>) {
+        let resumeID = state.withLock { s -> String? in
+            s.parser.resume(from: s.deliveredID)
+            return s.deliveredID
+        }
+        // A consumer that left (cancelled) dropped nothing it wanted.
+        guard resumeID?.isEmpty ?? true, !Task.isCancelled, let report = options.onEventDropped else { return }
+        for case .event(let message) in undelivered {
+            report(SSEParser.DroppedEvent(
+                type: message.type, id: message.id, limit: options.maxBufferedEvents, reason: .bufferFull))
+        }
     }
 
     /// A non-2xx answer: 408, 429 and 5xx are worth another try; anything else

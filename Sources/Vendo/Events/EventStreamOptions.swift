@@ -21,9 +21,22 @@ public struct EventStreamOptions: Sendable {
     /// How many recent event ids are remembered to surface a legacy alias event
     /// (`connection_created`…) only once. Default 512.
     public var recentEventIDCapacity: Int
+    /// The most events kept for the consumer before it takes them. Default 10,000
+    /// (``defaultMaxBufferedEvents``).
+    ///
+    /// When the buffer is full the stream stops reading: it closes the connection
+    /// (``onReconnect`` sees ``EventStreamReconnect/Reason/bufferFull``), waits until
+    /// the consumer has taken at least half of the buffer, then reconnects with
+    /// `Last-Event-ID` set to the last event that fit, so the server replays the
+    /// rest in order. Nothing is lost while the server still holds the missed
+    /// events (the platform keeps the last 100). An event that did not fit while
+    /// no event so far carried an `id:` cannot be replayed: it is reported to
+    /// ``onEventDropped`` with reason ``SSEParser/DroppedEvent/Reason/bufferFull``.
+    public var maxBufferedEvents: Int
     /// Called before each reconnection wait, with why and how long. Default none.
     public var onReconnect: (@Sendable (EventStreamReconnect) -> Void)?
-    /// Called when an event over ``maxEventBytes`` is dropped. Default none.
+    /// Called when an event is dropped: one over ``maxEventBytes``, or one that did
+    /// not fit in the buffer and cannot be replayed (see ``maxBufferedEvents``). Default none.
     public var onEventDropped: (@Sendable (SSEParser.DroppedEvent) -> Void)?
     /// Waits the given number of seconds; throws on cancellation. Default `Task.sleep`.
     /// Replace it in tests to observe or shorten the reconnection waits.
@@ -39,6 +52,7 @@ public struct EventStreamOptions: Sendable {
         heartbeatTimeout: Double = 50,
         maxEventBytes: Int = SSEParser.defaultMaxEventBytes,
         recentEventIDCapacity: Int = 512,
+        maxBufferedEvents: Int = EventStreamOptions.defaultMaxBufferedEvents,
         onReconnect: (@Sendable (EventStreamReconnect) -> Void)? = nil,
         onEventDropped: (@Sendable (SSEParser.DroppedEvent) -> Void)? = nil,
         sleep: @escaping @Sendable (Double) async throws -> Void = EventStreamOptions.taskSleep,
@@ -50,11 +64,15 @@ public struct EventStreamOptions: Sendable {
         self.heartbeatTimeout = heartbeatTimeout
         self.maxEventBytes = maxEventBytes
         self.recentEventIDCapacity = recentEventIDCapacity
+        self.maxBufferedEvents = maxBufferedEvents
         self.onReconnect = onReconnect
         self.onEventDropped = onEventDropped
         self.sleep = sleep
         self.random = random
     }
+
+    /// The default ``maxBufferedEvents``: 10,000 events.
+    public static let defaultMaxBufferedEvents = 10_000
 
     /// `Task.sleep` for a number of seconds; cancellation ends the wait with `CancellationError`.
     public static let taskSleep: @Sendable (Double) async throws -> Void = { seconds in
@@ -76,6 +94,8 @@ public struct EventStreamOptions: Sendable {
             "heartbeatTimeout must be a positive number of seconds (got \(heartbeatTimeout))")
         try check(maxEventBytes > 0, "maxEventBytes must be at least 1 (got \(maxEventBytes))")
         try check(recentEventIDCapacity >= 0, "recentEventIDCapacity must be 0 or more (got \(recentEventIDCapacity))")
+        try check(maxBufferedEvents > 0,
+            "maxBufferedEvents must be at least 1 (got \(maxBufferedEvents)); it bounds the events kept for a slow consumer")
         return self
     }
 }
@@ -92,6 +112,11 @@ public struct EventStreamReconnect: Sendable, CustomStringConvertible {
         case status(Int)
         /// The connection failed (refused, reset, DNS, timeout…); the text describes it.
         case network(String)
+        /// The consumer fell ``EventStreamOptions/maxBufferedEvents`` events behind: the
+        /// stream closed the connection and reconnects, resuming after the last event
+        /// that fit, once the consumer has taken at least half of them. Not a failure:
+        /// `attempt` is 0 and `delaySeconds` 0, as the wait lasts as long as the consumer takes.
+        case bufferFull
     }
 
     /// Why the previous connection ended.
@@ -109,6 +134,9 @@ public struct EventStreamReconnect: Sendable, CustomStringConvertible {
         case .heartbeatTimeout: why = "no data or heartbeat arrived in time"
         case .status(let status): why = "the server answered HTTP \(status)"
         case .network(let text): why = "the connection failed (\(text))"
+        case .bufferFull:
+            return "event stream: the consumer is not keeping up and the event buffer is full; "
+                + "reconnecting from the last buffered event once it has caught up"
         }
         return "event stream: \(why); reconnecting in \(String(format: "%.2f", delaySeconds)) s (attempt \(attempt))"
     }

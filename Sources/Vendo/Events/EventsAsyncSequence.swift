@@ -16,9 +16,13 @@
 /// }
 /// ```
 ///
-/// Events the consumer has not taken yet are buffered without limit; the
-/// platform's event rate is low, but a consumer that stops reading for long
-/// should leave the loop instead.
+/// Events the consumer has not taken yet wait in a buffer of at most
+/// ``EventStreamOptions/maxBufferedEvents`` (10,000). When it is full the
+/// stream stops reading: it closes the connection, waits until the consumer
+/// has taken at least half of the buffer, and reconnects with `Last-Event-ID`
+/// set to the last event that fit, so the server replays the rest (within its
+/// 100-event replay window). Memory stays bounded however slow the consumer is,
+/// and events with ids are neither lost nor repeated.
 public struct EventsAsyncSequence: AsyncSequence, Sendable {
     /// Each element is one event.
     public typealias Element = EventStreamMessage
@@ -33,28 +37,35 @@ public struct EventsAsyncSequence: AsyncSequence, Sendable {
 
     /// Opens a connection and returns an iterator over its events.
     public func makeAsyncIterator() -> Iterator {
-        let (stream, continuation) = AsyncThrowingStream.makeStream(of: EventStreamMessage.self)
-        let loop = EventStreamLoop(context: context, options: options, output: continuation)
+        let (stream, continuation) = AsyncThrowingStream.makeStream(
+            of: EventStreamMessage.self, bufferingPolicy: .bufferingOldest(options.maxBufferedEvents))
+        let gauge = EventBufferGauge()
+        let loop = EventStreamLoop(context: context, options: options, output: continuation, gauge: gauge)
         let task = Task { await loop.run() }
         continuation.onTermination = { _ in task.cancel() }
-        return Iterator(base: stream.makeAsyncIterator(), lifetime: ConnectionLifetime(task: task))
+        return Iterator(base: stream.makeAsyncIterator(), lifetime: ConnectionLifetime(task: task), gauge: gauge)
     }
 
     /// Iterates one connection's events; dropping it closes the connection.
     public struct Iterator: AsyncIteratorProtocol {
         var base: AsyncThrowingStream<EventStreamMessage, any Error>.Iterator
         let lifetime: ConnectionLifetime
+        let gauge: EventBufferGauge
 
         /// The next event; `nil` after cancellation; throws when the stream ends for good.
         public mutating func next() async throws -> EventStreamMessage? {
-            try await base.next()
+            let event = try await base.next()
+            if event != nil { gauge.taken() }
+            return event
         }
 
         /// The next event, run in the caller's isolation.
         public mutating func next(isolation actor: isolated (any Actor)?) async throws(any Error)
             -> EventStreamMessage?
         {
-            try await base.next(isolation: actor)
+            let event = try await base.next(isolation: actor)
+            if event != nil { gauge.taken() }
+            return event
         }
     }
 

@@ -38,26 +38,46 @@ public struct SSEParser: Sendable {
         case droppedOversizeEvent(DroppedEvent)
     }
 
-    /// What is known of an event dropped for its size.
+    /// What is known of a dropped event.
     public struct DroppedEvent: Sendable, Equatable, CustomStringConvertible {
+        /// Why an event was dropped.
+        public enum Reason: Sendable, Equatable {
+            /// It was larger than ``SSEParser/maxEventBytes``; ``DroppedEvent/limit`` is in bytes.
+            case oversize
+            /// The consumer's buffer was full and the event cannot be replayed, as no event
+            /// before it carried an `id:` to resume from (see
+            /// `EventStreamOptions.maxBufferedEvents`); ``DroppedEvent/limit`` is in events.
+            case bufferFull
+        }
+
         /// The event type, when its `event:` line was read (else `"message"`).
         public var type: String
         /// The event's `id:`, when its line was read.
         public var id: String?
-        /// The limit it went over, in bytes.
+        /// The limit it went over: bytes for ``Reason/oversize``, events for ``Reason/bufferFull``.
         public var limit: Int
+        /// Why it was dropped. Default ``Reason/oversize``.
+        public var reason: Reason
 
         /// Creates a description of a dropped event.
-        public init(type: String, id: String?, limit: Int) {
+        public init(type: String, id: String?, limit: Int, reason: Reason = .oversize) {
             self.type = type
             self.id = id
             self.limit = limit
+            self.reason = reason
         }
 
         /// A sentence for logs; never includes the payload.
         public var description: String {
-            "server-sent event of type \"\(type)\"\(id.map { " (id \($0))" } ?? "") was larger than "
-                + "\(limit) bytes and was dropped; raise maxEventBytes if such events are expected"
+            let event = "server-sent event of type \"\(type)\"\(id.map { " (id \($0))" } ?? "")"
+            switch reason {
+            case .oversize:
+                return "\(event) was larger than \(limit) bytes and was dropped; "
+                    + "raise maxEventBytes if such events are expected"
+            case .bufferFull:
+                return "\(event) was dropped: the consumer had \(limit) events waiting (maxBufferedEvents) "
+                    + "and the stream sends no event ids to resume from; read events faster or raise maxBufferedEvents"
+            }
         }
     }
 
@@ -123,6 +143,13 @@ public struct SSEParser: Sendable {
         }
         defer { outputs.removeAll(keepingCapacity: true) }
         return outputs
+    }
+
+    /// Makes `id` the id to resume from, as if it were the last one read: the
+    /// event stream uses it when it stopped reading after that event.
+    mutating func resume(from id: String?) {
+        lastEventID = id
+        idBuffer = id
     }
 
     /// Ends the current stream: a partial line or event is discarded (never

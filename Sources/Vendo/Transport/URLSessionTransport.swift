@@ -10,13 +10,42 @@ import Foundation
 /// on top of URLSession's own idle timeout, so a server that trickles bytes
 /// cannot hold a call forever. A timeout throws `URLError(.timedOut)`; task
 /// cancellation cancels the request and throws `CancellationError`.
+///
+/// ``send(_:)`` reads at most ``maxResponseBytes`` of body (16 MiB by default),
+/// so a huge or endless answer (a misconfigured base URL, a broken proxy) cannot
+/// exhaust memory: past the limit it stops reading and throws
+/// `VendoError.other(code: "response_too_large")`, which is not retried.
 public struct URLSessionTransport: HTTPTransport {
-    /// The session requests go through.
+    /// The session whose configuration requests use. Responses are read through the
+    /// transport's own delegate, so a delegate set on this session is not called.
     public let session: URLSession
+    /// The largest response body ``send(_:)`` accepts, in bytes. Default
+    /// ``defaultMaxResponseBytes`` (16 MiB); negative values count as 0.
+    ///
+    /// A response whose `Content-Length` is larger fails as soon as its head
+    /// arrives; one without (chunked, or read until the connection closes) fails
+    /// as soon as one byte more than the limit has arrived. Either way the request
+    /// is cancelled and ``send(_:)`` throws `VendoError.other(code: "response_too_large")`
+    /// with the response's status, a message naming the URL, the limit and the size
+    /// seen. The event stream (``stream(_:)``) has no overall limit: it bounds each
+    /// event and its buffer instead (see `EventStreamOptions`).
+    public let maxResponseBytes: Int
+    private let reader: ResponseReader
 
-    /// Uses `session`; the default is an ephemeral session (no cookies, no disk cache).
-    public init(session: URLSession = URLSessionTransport.makeDefaultSession()) {
+    /// The default ``maxResponseBytes``: 16 MiB, far above any platform answer.
+    public static let defaultMaxResponseBytes = 16 * 1024 * 1024
+
+    /// Uses `session`'s configuration; the default is an ephemeral session (no cookies, no disk cache).
+    ///
+    /// - Parameter maxResponseBytes: the largest response body ``send(_:)`` reads; raise it
+    ///   (and pass the transport as `Vendo(transport:)`) if an answer legitimately needs more.
+    public init(
+        session: URLSession = URLSessionTransport.makeDefaultSession(),
+        maxResponseBytes: Int = URLSessionTransport.defaultMaxResponseBytes
+    ) {
         self.session = session
+        self.maxResponseBytes = max(0, maxResponseBytes)
+        self.reader = ResponseReader(configuration: session.configuration)
     }
 
     /// An ephemeral session with no cookie storage and no URL cache: an API client needs neither.
@@ -29,46 +58,25 @@ public struct URLSessionTransport: HTTPTransport {
         return URLSession(configuration: configuration)
     }
 
-    /// Sends the request and collects the whole response.
+    /// Sends the request and collects the whole response, up to ``maxResponseBytes`` of body.
+    ///
+    /// - Throws: `URLError` when no response arrived (`.timedOut` after the request's
+    ///   `timeout`), `CancellationError` on cancellation, and
+    ///   `VendoError.other(code: "response_too_large")` when the body is over ``maxResponseBytes``.
     public func send(_ request: TransportRequest) async throws -> TransportResponse {
-        let urlRequest = Self.makeURLRequest(request)
-        let state = Locked<SendState>(SendState())
+        let task = reader.session.dataTask(with: Self.makeURLRequest(request))
+        let collector = ResponseCollector(url: request.url, limit: maxResponseBytes, task: task)
+        reader.router.register(collector, for: task)
+        defer { reader.router.remove(task) }
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<TransportResponse, any Error>) in
-                let task = session.dataTask(with: urlRequest) { data, response, error in
-                    let result: Result<TransportResponse, any Error>
-                    if let error {
-                        result = .failure(Self.translate(error))
-                    } else if let http = response as? HTTPURLResponse {
-                        result = .success(TransportResponse(
-                            status: http.statusCode, headers: Self.headers(of: http), body: data ?? Data()))
-                    } else {
-                        result = .failure(URLError(.badServerResponse))
-                    }
-                    _ = state.withLock { $0.finish(result) }
-                }
-                let deadline = DispatchWorkItem { [task] in
-                    if state.withLock({ $0.finish(.failure(URLError(.timedOut))) }) { task.cancel() }
-                }
-                let cancelled = state.withLock { s -> Bool in
-                    s.continuation = continuation
-                    s.task = task
-                    s.deadline = deadline
-                    return s.cancelled
-                }
-                if cancelled {
-                    state.withLock { _ = $0.finish(.failure(CancellationError())) }
-                    return
-                }
+                let deadline = DispatchWorkItem { collector.finish(.failure(URLError(.timedOut))) }
+                guard collector.start(continuation, deadline: deadline) else { return }
                 DispatchQueue.global().asyncAfter(deadline: .now() + max(0.001, request.timeout), execute: deadline)
                 task.resume()
             }
         } onCancel: {
-            let task = state.withLock { s -> URLSessionDataTask? in
-                s.cancelled = true
-                return s.finish(.failure(CancellationError())) ? s.task : nil
-            }
-            task?.cancel()
+            collector.cancel()
         }
     }
 
@@ -121,27 +129,6 @@ public struct URLSessionTransport: HTTPTransport {
     static func translate(_ error: any Error) -> any Error {
         if let urlError = error as? URLError, urlError.code == .cancelled { return CancellationError() }
         return error
-    }
-}
-
-/// One `send`'s continuation, resumed exactly once by whichever comes first:
-/// the response, the deadline or cancellation.
-private struct SendState {
-    var continuation: CheckedContinuation<TransportResponse, any Error>?
-    var task: URLSessionDataTask?
-    var deadline: DispatchWorkItem?
-    var cancelled = false
-    var done = false
-
-    /// Resumes the continuation if nothing did yet; returns whether this call did.
-    @discardableResult
-    mutating func finish(_ result: Result<TransportResponse, any Error>) -> Bool {
-        guard !done, let continuation else { return false }
-        done = true
-        deadline?.cancel()
-        continuation.resume(with: result)
-        self.continuation = nil
-        return true
     }
 }
 
