@@ -81,6 +81,36 @@ def merge_rounds(rows: list, ceiling: dict) -> list:
     return merged
 
 
+# The endpoint's targets from issue 4: verified deliveries at >= 0.8x nginx's
+# req/s, p99 at c=256 <= 1.5x nginx's, peak RSS <= 20 MiB.
+AIM_RPS_RATIO = 0.8
+AIM_P99_RATIO = 1.5
+AIM_RSS_KIB = 20 * 1024
+
+
+def aims_section(measured: list) -> list:
+    """Checks vendo-webhooks' webhook rows against the aims, when both it and nginx ran."""
+    rows = [r for r in measured if r["job"] == "webhook"]
+    ceiling = {(r["conns"], r.get("round", "1")): r for r in rows if r["server"] == CEILING}
+    ours = [r for r in merge_rounds(rows, ceiling) if r["server"] == "vendo-webhooks"]
+    if not ours or not ceiling:
+        return []
+    out = ["## Aims for `vendo-webhooks` (issue 4)", ""]
+    out.append("| aim | conns | measured | met |")
+    out.append("|---|---:|---:|---|")
+    for r in sorted(ours, key=lambda r: int(r["conns"])):
+        if r["x_rps"] is not None:
+            out.append(f"| req/s ≥ {AIM_RPS_RATIO}× nginx | {r['conns']} | {r['x_rps']:.2f}× | "
+                       f"{'yes' if r['x_rps'] >= AIM_RPS_RATIO else 'no'} |")
+        if r["conns"] == "256" and r["x_p99"] is not None:
+            out.append(f"| p99 ≤ {AIM_P99_RATIO}× nginx | 256 | {r['x_p99']:.2f}× | "
+                       f"{'yes' if r['x_p99'] <= AIM_P99_RATIO else 'no'} |")
+        out.append(f"| peak RSS ≤ 20 MiB | {r['conns']} | {mib(r['peak_kib'])} | "
+                   f"{'yes' if r['peak_kib'] <= AIM_RSS_KIB else 'no'} |")
+    out.append("")
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--results", required=True)
@@ -136,6 +166,8 @@ def main() -> None:
                 )
             )
         out.append("")
+
+    out.extend(aims_section(measured))
 
     failed = [r for r in rows if "failed" in r]
     if failed:
