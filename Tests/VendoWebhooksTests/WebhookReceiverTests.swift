@@ -133,6 +133,37 @@ import VendoHTTPServer
         #expect(receiver.metrics.count(.invalid) == cases.count)
     }
 
+    @Test func verificationHeadersAreMatchedInAnyCaseAndRefusedWhenRepeated() async throws {
+        let receiver = Fixture.receiver()
+        let body = Fixture.envelope(id: "evt_case")
+        let good = Fixture.signatureHeaders(body)
+        let signature = good["Vendo-Signature"]!
+        let timestamp = good["Vendo-Timestamp"]!
+
+        func send(_ fields: [(String, String)]) async throws -> HTTPResponse {
+            var headers = HTTPHeaders()
+            for (name, value) in fields { headers.add(name: name, value: value) }
+            return try await receiver.respond(to: HTTPRequest(
+                method: .post, target: "/webhooks/vendo", headers: headers, body: HTTPRequestBody(bytes: body)))
+        }
+        let lowerCase = try await send([("vendo-signature", signature), ("VENDO-TIMESTAMP", timestamp)])
+        #expect(lowerCase.status == .ok)
+
+        // A second signature, even a valid one under another spelling, makes the delivery ambiguous.
+        for fields in [
+            [("Vendo-Signature", signature), ("vendo-signature", signature), ("Vendo-Timestamp", timestamp)],
+            [("Vendo-Signature", String(repeating: "0", count: 64)), ("Vendo-Signature", signature),
+             ("Vendo-Timestamp", timestamp)],
+            [("Vendo-Signature", signature), ("Vendo-Timestamp", timestamp), ("vendo-timestamp", timestamp)],
+        ] {
+            let response = try await send(fields)
+            #expect(response.status == .badRequest, "\(fields.map(\.0))")
+            #expect(response.headers["Vendo-Error-Code"] == "validation_failed")
+            let message = response.json["error"]?["message"]?.stringValue ?? ""
+            #expect(message.contains("Vendo-Signature") || message.contains("Vendo-Timestamp"), "\(message)")
+        }
+    }
+
     @Test func messagesSayWhichCheckFailed() async throws {
         let receiver = Fixture.receiver()
         let body = Fixture.envelope()

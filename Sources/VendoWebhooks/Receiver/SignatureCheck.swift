@@ -26,7 +26,7 @@ struct SignatureCheck: Sendable {
     init(webhooks: WebhooksAPI) { self.webhooks = webhooks }
 
     /// The verified body, or which check failed (a message for the sender).
-    func verify(headers: HTTPHeaders, body: [UInt8]) -> Result<Verified, Rejection> {
+    func verify(headers: some Sequence<(name: String, value: String)>, body: [UInt8]) -> Result<Verified, Rejection> {
         do {
             if Self.looksLikeObject(body) {
                 return .success(.object(try webhooks.verify(headers: headers, body: body)))

@@ -160,12 +160,14 @@ public struct WebhookReceiver: HTTPResponder {
         guard let body = try await collectBody(request) else {
             return ReceiverResponses.payloadTooLarge(limit: configuration.maxBodySize)
         }
+        // One pass over the headers serves both the verifier and the delivery.
+        let scan = Self.scanHeaders(request.headers)
         let verified: SignatureCheck.Verified
-        switch signatureCheck.verify(headers: request.headers, body: body) {
+        switch signatureCheck.verify(headers: scan.verification, body: body) {
         case .success(let value): verified = value
         case .failure(let rejection): return rejectInvalid(rejection.message)
         }
-        let delivery = Self.makeDelivery(verified, body: body, headers: request.headers)
+        let delivery = Self.makeDelivery(verified, body: body, scan: scan)
         return await answer(delivery)
     }
 
@@ -247,7 +249,10 @@ public struct WebhookReceiver: HTTPResponder {
     static let forwardedHeaderNames = ["Vendo-Timestamp", "X-Vendo-Provider", "X-Vendo-Connection-Id", "Content-Type", "User-Agent"]
 
     /// What one pass over the request headers finds.
-    private struct HeaderScan {
+    struct HeaderScan {
+        /// Every `Vendo-Signature` and `Vendo-Timestamp` field, as sent (the
+        /// verifier refuses repeats, so none may be dropped here).
+        var verification: [(name: String, value: String)] = []
         var kept: [(name: String, value: String)] = []
         var provider: String?
         var connectionID: String?
@@ -255,7 +260,7 @@ public struct WebhookReceiver: HTTPResponder {
     }
 
     /// One pass over the headers instead of a case-insensitive lookup per name.
-    private static func scanHeaders(_ headers: HTTPHeaders) -> HeaderScan {
+    static func scanHeaders(_ headers: HTTPHeaders) -> HeaderScan {
         var scan = HeaderScan()
         scan.kept.reserveCapacity(forwardedHeaderNames.count)
         for field in headers {
@@ -271,6 +276,7 @@ public struct WebhookReceiver: HTTPResponder {
                 default: return nil
                 }
             }
+            if kind == 0 || kind == 5 { scan.verification.append((field.name, field.value)) }
             switch kind {
             case 5: if scan.signature == nil { scan.signature = field.value }
             case let index?:
@@ -286,8 +292,7 @@ public struct WebhookReceiver: HTTPResponder {
         return scan
     }
 
-    static func makeDelivery(_ verified: SignatureCheck.Verified, body: [UInt8], headers: HTTPHeaders) -> WebhookDelivery {
-        let scan = scanHeaders(headers)
+    static func makeDelivery(_ verified: SignatureCheck.Verified, body: [UInt8], scan: HeaderScan) -> WebhookDelivery {
         let kept = HTTPHeaders(scan.kept)
         let json: DeliveryJSON
         switch verified {
