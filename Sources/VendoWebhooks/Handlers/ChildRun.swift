@@ -192,7 +192,8 @@ final class ChildRun: @unchecked Sendable {
 
     private func signalGroup(_ signal: Int32) { Self.signalGroup(pid: pid, signal) }
 
-    private static func signalGroup(pid: Int32, _ signal: Int32) {
+    /// Signals the process group `pid` leads; the child alone when it has no group (yet).
+    static func signalGroup(pid: Int32, _ signal: Int32) {
         // The child leads its own group (POSIX_SPAWN_SETPGROUP); fall back to the child alone.
         if kill(-pid, signal) != 0 { _ = kill(pid, signal) }
     }

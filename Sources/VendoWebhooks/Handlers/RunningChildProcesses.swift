@@ -26,9 +26,7 @@ enum RunningChildProcesses {
     /// Sends `signal` to every recorded process group; returns how many there were.
     static func signalAll(_ signal: Int32) -> Int {
         let snapshot = groups.withLock { $0 }
-        for pid in snapshot where kill(-pid, signal) != 0 {
-            _ = kill(pid, signal)
-        }
+        for pid in snapshot { ChildRun.signalGroup(pid: pid, signal) }
         return snapshot.count
     }
 }
