@@ -127,7 +127,7 @@ final class Connection: EventLoopIOHandler, @unchecked Sendable {
         loop.execute { [self] in
             isReading = true
             guard loop.register(socket.descriptor.rawValue, interest: .read, handler: self) else {
-                close(reason: "cannot watch the socket: \(SocketError.makeFailed("epoll_ctl", errorNumber: errno).message)")
+                closeUnwatchable()
                 return
             }
             idleSince = Self.now()
@@ -320,8 +320,14 @@ final class Connection: EventLoopIOHandler, @unchecked Sendable {
         if isReading { interest.insert(.read) }
         if isWaitingForWritable { interest.insert(.write) }
         if !loop.setInterest(socket.descriptor.rawValue, interest) {
-            close(reason: "cannot watch the socket: \(SocketError.makeFailed("epoll_ctl", errorNumber: errno).message)")
+            closeUnwatchable()
         }
+    }
+
+    /// The kernel refused to watch the socket (`errno` from `epoll_ctl`): nothing
+    /// more can happen on it.
+    private func closeUnwatchable() {
+        close(reason: "cannot watch the socket: \(SocketError.makeFailed("epoll_ctl", errorNumber: errno).message)")
     }
 
     /// A read made while a handler runs: keep the bytes for later, or act on

@@ -128,12 +128,17 @@ final class Listener: EventLoopIOHandler, @unchecked Sendable {
             let error = SocketError.makeFailed("epoll_ctl(listening socket)")
             queue.async { [self] in
                 isWatching = false
-                onError(error)
-                pause(.acceptFailed)
-                queue.asyncAfter(deadline: .now() + Self.retryDelay) { [weak self] in
-                    self?.resume(.acceptFailed)
-                }
+                pauseBriefly(after: error)
             }
+        }
+    }
+
+    /// Reports `error` and stops accepting for `retryDelay`, then tries again.
+    private func pauseBriefly(after error: SocketError) {
+        onError(error)
+        pause(.acceptFailed)
+        queue.asyncAfter(deadline: .now() + Self.retryDelay) { [weak self] in
+            self?.resume(.acceptFailed)
         }
     }
 
@@ -155,11 +160,7 @@ final class Listener: EventLoopIOHandler, @unchecked Sendable {
             } catch {
                 // EMFILE/ENFILE and friends: the pending connection stays in the
                 // backlog; pause briefly instead of spinning.
-                onError(error)
-                pause(.acceptFailed)
-                queue.asyncAfter(deadline: .now() + Self.retryDelay) { [weak self] in
-                    self?.resume(.acceptFailed)
-                }
+                pauseBriefly(after: error)
                 return
             }
         }
