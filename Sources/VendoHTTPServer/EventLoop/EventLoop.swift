@@ -143,14 +143,11 @@ final class EventLoop: TaskExecutor, @unchecked Sendable {
     @discardableResult
     func register(_ descriptor: Int32, interest: Interest, handler: any EventLoopIOHandler) -> Bool {
         preconditionInEventLoop()
-        if registrations[descriptor] != nil {
-            // A stale registration (the descriptor was closed without
-            // `deregister` and its number reused): its epoll entry would
-            // make the new one fail with EEXIST.
-            deregister(descriptor)
-        }
         nextGeneration &+= 1
         if nextGeneration == 0 { nextGeneration = 1 }
+        // Starts from no interest, so the epoll entry is (re)added: a stale
+        // entry for this number (closed or replaced by dup2 without
+        // `deregister`) is already gone from the kernel's set.
         let registration = Registration(generation: nextGeneration, handler: handler, interest: [])
         registrations[descriptor] = registration
         return setInterest(descriptor, interest)
@@ -257,20 +254,12 @@ final class EventLoop: TaskExecutor, @unchecked Sendable {
         }
         let descriptor = Int32(bitPattern: UInt32(truncatingIfNeeded: token))
         let generation = UInt32(truncatingIfNeeded: token >> 32)
-        guard let current = registrations[descriptor] else {
-            // Ready but unknown: left in the epoll set by a descriptor closed
-            // without `deregister`. Level-triggered, it would be reported on
-            // every turn; drop it.
-            _ = epoll_ctl(epoll, EPOLL_CTL_DEL, descriptor, nil)
-            return
-        }
-        guard current.generation == generation else { return }
+        // An event from earlier in this batch may have deregistered it.
+        guard let current = registrations[descriptor], current.generation == generation else { return }
         let flags = event.events
         let failed = flags & (EPOLLHUP.rawValue | EPOLLERR.rawValue) != 0
-        if flags & (EPOLLIN.rawValue | EPOLLRDHUP.rawValue) != 0 || failed,
-           let registration = registrations[descriptor], registration.generation == generation,
-           registration.interest.contains(.read) {
-            registration.handler.readable()
+        if flags & (EPOLLIN.rawValue | EPOLLRDHUP.rawValue) != 0 || failed, current.interest.contains(.read) {
+            current.handler.readable()
         }
         // The read handler may have closed the descriptor, or stopped wanting writes.
         if flags & EPOLLOUT.rawValue != 0 || failed,

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import CSystemShims
 import Dispatch
+import Foundation
 import Synchronization
 import Testing
 @testable import VendoHTTPServer
@@ -161,11 +162,51 @@ import Testing
         #expect(await onLoop(loop) { loop.setInterest(invalid, .read) } == false)
     }
 
-    @Test func theSharedGroupHasALoopPerUsableProcessor() {
+    @Test(.timeLimit(.minutes(1))) func reRegisteringADescriptorReplacedBehindTheLoopsBackWatchesTheNewFile() async throws {
+        let loop = Self.loop
+        var first: [Int32] = [0, 0]
+        var second: [Int32] = [0, 0]
+        #expect(vendo_pipe_cloexec(&first) == 0)
+        #expect(vendo_pipe_cloexec(&second) == 0)
+        let (number, firstWriter, secondReader, secondWriter) = (first[0], first[1], second[0], second[1])
+        defer {
+            close(number)
+            close(firstWriter)
+            close(secondReader)
+            close(secondWriter)
+        }
+        let old = ReadinessRecorder(loop: loop, descriptor: number)
+        #expect(await onLoop(loop) { loop.register(number, interest: .read, handler: old) })
+        // The number now names the second pipe's read end; the kernel dropped
+        // the first pipe's epoll entry, the loop's table still has it.
+        #expect(dup2(secondReader, number) == number)
+        #expect(fcntl(number, F_SETFL, O_NONBLOCK) == 0)
+
+        let fresh = ReadinessRecorder(loop: loop, descriptor: number)
+        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+            loop.execute {
+                fresh.onRead = { done.resume() }
+                #expect(loop.register(number, interest: .read, handler: fresh))
+                var byte: UInt8 = 1
+                _ = write(secondWriter, &byte, 1)
+            }
+        }
+        #expect(fresh.bytesRead == 1)
+        #expect(old.readCalls == 0)
+        await onLoop(loop) { loop.deregister(number) }
+    }
+
+    @Test func theSharedGroupHasALoopPerUsableProcessor() throws {
         let group = EventLoopGroup.shared
         #expect(group.loops.count == EventLoopGroup.processorCount)
-        #expect(group.loops.count >= 1)
-        #expect(group.loops.count <= Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+        // Against an independent source: the kernel's list of allowed CPUs.
+        let status = try String(contentsOfFile: "/proc/self/status", encoding: .utf8)
+        let line = try #require(status.split(separator: "\n").first { $0.hasPrefix("Cpus_allowed_list:") })
+        let allowed = line.split(separator: ":")[1].split(separator: ",").reduce(0) { total, range in
+            let bounds = range.trimmingCharacters(in: .whitespaces).split(separator: "-").compactMap { Int($0) }
+            return total + (bounds.count == 2 ? bounds[1] - bounds[0] + 1 : 1)
+        }
+        #expect(group.loops.count == allowed)
         // Round robin: every loop is handed out before any repeats.
         let handedOut = (0..<group.loops.count).map { _ in ObjectIdentifier(group.next()) }
         #expect(Set(handedOut).count == group.loops.count)
