@@ -256,7 +256,6 @@ public struct WebhookReceiver: HTTPResponder {
         var kept: [(name: String, value: String)] = []
         var provider: String?
         var connectionID: String?
-        var signature: String?
     }
 
     /// One pass over the headers instead of a case-insensitive lookup per name.
@@ -278,7 +277,7 @@ public struct WebhookReceiver: HTTPResponder {
             }
             if kind == 0 || kind == 5 { scan.verification.append((field.name, field.value)) }
             switch kind {
-            case 5: if scan.signature == nil { scan.signature = field.value }
+            case 5: continue  // only for the verifier
             case let index?:
                 // Keep the first of each (the SDK already refused repeated signature headers).
                 let canonical = forwardedHeaderNames[index]
@@ -315,7 +314,9 @@ public struct WebhookReceiver: HTTPResponder {
         if name == "telegram", case .object(let event) = verified, case .int(let updateID)? = event.payload["update_id"] {
             key = "telegram:\(scan.connectionID ?? ""):\(updateID)"
         } else {
-            let signature = (scan.signature ?? "").trimmedWhitespace.lowercased()
+            // Verified, so exactly one signature field is among them.
+            let field = scan.verification.first { $0.name.lowercased() == "vendo-signature" }
+            let signature = (field?.value ?? "").trimmedWhitespace.lowercased()
             key = "\(name):sig:\(signature)"
         }
         return WebhookDelivery(
