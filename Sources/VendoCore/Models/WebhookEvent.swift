@@ -87,50 +87,53 @@ public struct WebhookEvent: Sendable, Equatable, Codable {
     /// `@unchecked Sendable`: the mutable caches are only touched under `lock`,
     /// and the body they are built from never changes.
     final class Storage: @unchecked Sendable {
-        private let lock = CoreLock()
+        private struct Cache {
+            var data: JSONValue?
+            var payload: JSONValue?
+        }
+
+        private let cache: Locked<Cache>
         private let body: [UInt8]
         private let dataRange: Range<Int>?
         private let maxDepth: Int
-        private var cachedData: JSONValue?
-        private var cachedPayload: JSONValue?
 
         init(data: JSONValue, payload: JSONValue) {
             body = []
             dataRange = nil
             maxDepth = 0
-            cachedData = data
-            cachedPayload = payload
+            cache = Locked(Cache(data: data, payload: payload))
         }
 
         init(body: [UInt8], dataRange: Range<Int>?, maxDepth: Int) {
             self.body = body
             self.dataRange = dataRange
             self.maxDepth = maxDepth
+            cache = Locked(Cache())
         }
 
         var data: JSONValue {
-            lock.lock()
-            defer { lock.unlock() }
-            if let cachedData { return cachedData }
-            let value: JSONValue
-            if case .object(let object)? = cachedPayload {
-                value = object["data"] ?? .object([:])
-            } else if let dataRange {
-                value = build(dataRange)
-            } else {
-                value = .object([:])
+            cache.withLock { cache in
+                if let data = cache.data { return data }
+                let value: JSONValue
+                if case .object(let object)? = cache.payload {
+                    value = object["data"] ?? .object([:])
+                } else if let dataRange {
+                    value = build(dataRange)
+                } else {
+                    value = .object([:])
+                }
+                cache.data = value
+                return value
             }
-            cachedData = value
-            return value
         }
 
         var payload: JSONValue {
-            lock.lock()
-            defer { lock.unlock() }
-            if let cachedPayload { return cachedPayload }
-            let value = build(body.indices)
-            cachedPayload = value
-            return value
+            cache.withLock { cache in
+                if let payload = cache.payload { return payload }
+                let value = build(body.indices)
+                cache.payload = value
+                return value
+            }
         }
 
         /// Builds a value from bytes the strict scan already accepted, so it
