@@ -315,7 +315,7 @@ public struct WebhookReceiver: HTTPResponder {
             key = "telegram:\(scan.connectionID ?? ""):\(updateID)"
         } else {
             // Verified, so exactly one signature field is among them.
-            let field = scan.verification.first { $0.name.lowercased() == "vendo-signature" }
+            let field = scan.verification.first { $0.name.equalsIgnoringASCIICase(WebhooksAPI.signatureHeader) }
             let signature = (field?.value ?? "").trimmedWhitespace.lowercased()
             key = "\(name):sig:\(signature)"
         }
