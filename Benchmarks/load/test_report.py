@@ -1,0 +1,71 @@
+#!/usr/bin/env python3
+"""Checks report.py's arithmetic: medians over rounds, per-round ratios to
+nginx, the aims table. Run: python3 Benchmarks/load/test_report.py"""
+
+import os
+import sys
+import tempfile
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import report  # noqa: E402
+
+
+def row(server, conns, rps, p99, kib, rnd):
+    return {"server": server, "job": "webhook", "conns": str(conns), "rps": str(rps), "p50_us": "1000",
+            "p99_us": str(p99), "peak_kib": str(kib), "round": str(rnd)}
+
+
+class ReportTests(unittest.TestCase):
+    def setUp(self):
+        # nginx drifts between rounds; ours keeps the same ratio in each.
+        self.rows = [
+            row("nginx", 64, 100_000, 10_000, 18_000, 1), row("vendo-webhooks", 64, 50_000, 5_000, 19_000, 1),
+            row("nginx", 64, 60_000, 20_000, 18_000, 2), row("vendo-webhooks", 64, 30_000, 10_000, 20_000, 2),
+            row("nginx", 64, 80_000, 10_000, 18_000, 3), row("vendo-webhooks", 64, 80_000, 20_000, 21_000, 3),
+        ]
+        self.ceiling = {(r["conns"], r["round"]): r for r in self.rows if r["server"] == "nginx"}
+
+    def test_ratios_are_taken_within_a_round_then_the_median(self):
+        ours = [r for r in report.merge_rounds(self.rows, self.ceiling) if r["server"] == "vendo-webhooks"][0]
+        self.assertEqual(ours["rounds"], 3)
+        self.assertEqual(ours["rps"], 50_000)          # median of 50k, 30k, 80k
+        self.assertAlmostEqual(ours["x_rps"], 0.5)      # median of 0.5, 0.5, 1.0
+        self.assertAlmostEqual(ours["x_p99"], 0.5)      # median of 0.5, 0.5, 2.0
+        self.assertEqual(ours["peak_kib"], 21_000)      # the highest
+
+    def test_aims_table_says_yes_or_no_per_aim(self):
+        lines = report.aims_section(self.rows)
+        text = "\n".join(lines)
+        self.assertIn("| req/s ≥ 0.8× nginx | 64 | 0.50× | no |", text)
+        self.assertIn("| peak RSS ≤ 20 MiB | 64 | 20.5 MiB | no |", text)
+        self.assertNotIn("p99", text)  # the p99 aim is for c=256, which this run did not have
+
+    def test_no_aims_table_without_nginx(self):
+        self.assertEqual(report.aims_section([r for r in self.rows if r["server"] != "nginx"]), [])
+
+    def test_full_report_from_files(self):
+        with tempfile.TemporaryDirectory() as work:
+            results = os.path.join(work, "results.tsv")
+            meta = os.path.join(work, "meta.txt")
+            with open(results, "w") as f:
+                for r in self.rows:
+                    fields = " ".join(f"{k}={r[k]}" for k in ("rps", "p50_us", "p99_us"))
+                    f.write(f"{r['server']}\twebhook\t{r['conns']}\tRESULT {fields} peak_kib={r['peak_kib']} "
+                            f"round={r['round']}\n")
+            with open(meta, "w") as f:
+                f.write("rounds=3\n")
+            sys.argv = ["report.py", "--results", results, "--meta", meta]
+            from io import StringIO
+            out, sys.stdout = sys.stdout, StringIO()
+            try:
+                report.main()
+                text = sys.stdout.getvalue()
+            finally:
+                sys.stdout = out
+        self.assertIn("| vendo-webhooks | 64 | 50,000 | 0.50× |", text)
+        self.assertIn("3 rounds", text)
+
+
+if __name__ == "__main__":
+    unittest.main()
