@@ -103,8 +103,8 @@ final class Connection: EventLoopIOHandler, @unchecked Sendable {
     private let readAheadLimit: Int
     /// How long lingering may discard before giving up.
     private static let maxLingerBytes = 1 << 20
-    /// Bytes read from the socket per read call.
-    private static let readChunkSize = 16 * 1024
+    /// Bytes read from the socket per read call (the loop's read buffer).
+    private static let readChunkSize = EventLoop.readBufferSize
     /// `output` capacity kept between responses; larger buffers are freed.
     private static let retainedOutputCapacity = 8 * 1024
 
@@ -186,18 +186,16 @@ final class Connection: EventLoopIOHandler, @unchecked Sendable {
             }
             return
         }
-        let result = withUnsafeTemporaryAllocation(byteCount: Self.readChunkSize, alignment: 16) { buffer -> Socket.IOResult in
-            let result = socket.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<limit]))
-            if case .transferred(let count) = result {
-                if lifecycle == .open {
-                    let wasIdle = exchange == nil && !parser.hasStartedRequest
-                    parser.append(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
-                    if wasIdle { headStartedAt = Self.now() }
-                } else {
-                    lingerDiscarded += count
-                }
+        let buffer = loop.readBuffer
+        let result = socket.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<limit]))
+        if case .transferred(let count) = result {
+            if lifecycle == .open {
+                let wasIdle = exchange == nil && !parser.hasStartedRequest
+                parser.append(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
+                if wasIdle { headStartedAt = Self.now() }
+            } else {
+                lingerDiscarded += count
             }
-            return result
         }
         if isReadingAhead {
             readAheadResult(result)
@@ -396,9 +394,17 @@ final class Connection: EventLoopIOHandler, @unchecked Sendable {
         case .none, .contentLength(0):
             body = .empty
         case .contentLength(let length):
-            let stream = makeBodyStream(exchangeID: exchangeID, declaredLength: length)
-            current.body = stream
-            body = HTTPRequestBody(stream: stream)
+            if let whole = parser.takeBufferedBody() {
+                // The body came with the head: the request is complete, and
+                // the handler gets bytes without a stream (or a 100 Continue).
+                current.requestEnded = true
+                current.bodyBytesSeen = true
+                body = HTTPRequestBody(bytes: whole)
+            } else {
+                let stream = makeBodyStream(exchangeID: exchangeID, declaredLength: length)
+                current.body = stream
+                body = HTTPRequestBody(stream: stream)
+            }
         case .chunked:
             let stream = makeBodyStream(exchangeID: exchangeID, declaredLength: nil)
             current.body = stream

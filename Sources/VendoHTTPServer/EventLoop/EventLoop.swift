@@ -74,6 +74,14 @@ final class EventLoop: TaskExecutor, @unchecked Sendable {
     private static let eventsPerWait: Int32 = 256
     /// Readiness events handled between two runs of the queued work.
     private static let eventsPerDrain = 8
+
+    /// Bytes of `readBuffer`.
+    static let readBufferSize = 16 * 1024
+    /// Scratch space for socket reads, used only on the loop's thread and
+    /// only within one read: one buffer per loop instead of a heap allocation
+    /// per read (a temporary allocation this large is not on the stack).
+    /// Loops live as long as the process, so it is never freed.
+    let readBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: EventLoop.readBufferSize, alignment: 16)
     /// The registration token of the wake-up eventfd (generation 0 is never used for descriptors).
     private static let wakeToken: UInt64 = 0
 

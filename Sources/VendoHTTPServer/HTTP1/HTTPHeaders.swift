@@ -46,6 +46,7 @@ public struct HTTPHeaders: Sequence, Sendable, Equatable, ExpressibleByDictionar
     /// Header fields in the given order, duplicates kept.
     public init(_ fields: [(name: String, value: String)]) {
         self.init()
+        reserveCapacity(fields.count, bytes: fields.reduce(0) { $0 + $1.name.utf8.count + $1.value.utf8.count })
         for field in fields {
             add(name: field.name, value: field.value)
         }
@@ -55,6 +56,7 @@ public struct HTTPHeaders: Sequence, Sendable, Equatable, ExpressibleByDictionar
     /// `init(_:)` or `add(name:value:)` for repeated fields.
     public init(dictionaryLiteral elements: (String, String)...) {
         self.init()
+        reserveCapacity(elements.count, bytes: elements.reduce(0) { $0 + $1.0.utf8.count + $1.1.utf8.count })
         for (name, value) in elements {
             add(name: name, value: value)
         }
@@ -116,6 +118,20 @@ public struct HTTPHeaders: Sequence, Sendable, Equatable, ExpressibleByDictionar
             rebuilt.copyField(index, from: self)
         }
         self = rebuilt
+    }
+
+    /// Calls `body` with each field's name and value as UTF-8 bytes, in
+    /// arrival order, without making a `String`: for code that scans every
+    /// field for a few names on a hot path. The buffers are valid only
+    /// during the call.
+    public func forEachFieldBytes(
+        _ body: (_ name: UnsafeBufferPointer<UInt8>, _ value: UnsafeBufferPointer<UInt8>) throws -> Void
+    ) rethrows {
+        try bytes.withUnsafeBufferPointer { all in
+            for span in spans {
+                try body(UnsafeBufferPointer(rebasing: all[span.name]), UnsafeBufferPointer(rebasing: all[span.value]))
+            }
+        }
     }
 
     /// The number of field lines (duplicates counted).

@@ -84,6 +84,24 @@ public struct HTTPRequestParser: Sendable {
         }
     }
 
+    /// Takes the current request's whole body when it has a `Content-Length`
+    /// and every byte of it is already buffered, and ends the request: no
+    /// `.body` or `.end` event follows for it. `nil`, and nothing changes,
+    /// in any other state.
+    ///
+    /// Small requests usually arrive with their body in the same read as the
+    /// head; handing them over in one piece spares the connection a body stream.
+    mutating func takeBufferedBody() -> [UInt8]? {
+        guard failure == nil, case .contentLengthBody(let remaining) = state, bufferedByteCount >= remaining else {
+            return nil
+        }
+        let bytes = Array(buffer[readIndex..<(readIndex + remaining)])
+        readIndex += remaining
+        scanIndex = readIndex
+        state = .requestLine
+        return bytes
+    }
+
     /// Unconsumed bytes held: a partial head, body bytes not yet returned,
     /// or pipelined requests. Use it to stop reading when a client sends
     /// far ahead.

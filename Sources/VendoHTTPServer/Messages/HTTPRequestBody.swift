@@ -2,7 +2,9 @@
 ///
 /// Iterate it to process the body as it streams (the server reads from the
 /// socket only as fast as you consume, and sends `100 Continue` when you start),
-/// or `collect(upTo:)` it. A body from the server can be iterated once.
+/// or `collect(upTo:)` it. A body from the server can be iterated once. A
+/// `Content-Length` body that arrived in full with the request head (the usual
+/// case for small requests) is already read: it comes as one chunk.
 public struct HTTPRequestBody: AsyncSequence, Sendable {
     /// A chunk of body bytes.
     public typealias Element = [UInt8]
@@ -18,7 +20,8 @@ public struct HTTPRequestBody: AsyncSequence, Sendable {
         storage = .stream(stream)
     }
 
-    /// A body of these bytes, for in-process tests.
+    /// A body of these bytes (in-process tests use it; the server uses it
+    /// for a body that arrived whole with the request head).
     public init(bytes: [UInt8]) {
         storage = .bytes(bytes)
     }
@@ -33,6 +36,15 @@ public struct HTTPRequestBody: AsyncSequence, Sendable {
         case .bytes(let bytes): bytes.count
         case .stream(let stream): stream.declaredLength
         }
+    }
+
+    /// The whole body when it is already in memory (it arrived with the
+    /// request head, or was given as bytes); `nil` when it still streams from
+    /// the client, to be iterated or collected. Reading it sends no
+    /// `100 Continue` and consumes nothing.
+    public var bufferedBytes: [UInt8]? {
+        if case .bytes(let bytes) = storage { return bytes }
+        return nil
     }
 
     /// Reads the whole body. Throws `HTTPError(.payloadTooLarge)` as soon as it

@@ -21,13 +21,18 @@ public struct HTTPResponse: Sendable {
 
     /// A `text/plain; charset=utf-8` response.
     public static func text(_ s: String, status: HTTPStatus = .ok) -> HTTPResponse {
-        HTTPResponse(status: status, headers: ["Content-Type": "text/plain; charset=utf-8"], body: .string(s))
+        HTTPResponse(status: status, headers: textHeaders, body: .string(s))
     }
 
     /// An `application/json` response with `bytes` as its body.
     public static func json(_ bytes: [UInt8], status: HTTPStatus = .ok) -> HTTPResponse {
-        HTTPResponse(status: status, headers: ["Content-Type": "application/json"], body: .bytes(bytes))
+        HTTPResponse(status: status, headers: jsonHeaders, body: .bytes(bytes))
     }
+
+    // Built once and shared (copy-on-write): these helpers sit on hot paths,
+    // and a literal would build the header storage again for every response.
+    private static let textHeaders: HTTPHeaders = ["Content-Type": "text/plain; charset=utf-8"]
+    private static let jsonHeaders: HTTPHeaders = ["Content-Type": "application/json"]
 }
 
 /// The body of a response: fixed bytes, or a stream the handler writes.

@@ -37,6 +37,25 @@ struct HTTPHeadersTests {
         #expect(iterated == ["B=1", "A=2", "b=3"])
     }
 
+    @Test func forEachFieldBytesGivesEveryFieldsBytesInOrder() throws {
+        var headers = HTTPHeaders([(name: "B", value: "1"), (name: "A", value: "caf\u{E9}"), (name: "b", value: "")])
+        headers.remove(name: "missing")
+        var seen: [String] = []
+        headers.forEachFieldBytes { name, value in
+            seen.append("\(String(decoding: name, as: UTF8.self))=\(Array(value))")
+        }
+        #expect(seen == ["B=\(Array("1".utf8))", "A=\(Array("caf\u{E9}".utf8))", "b=[]"])
+        // Parsed headers point into the received header block: same answer.
+        var parser = HTTPRequestParser()
+        parser.append(Array("GET / HTTP/1.1\r\nHost: h\r\nX-One:  spaced  \r\n\r\n".utf8))
+        guard case .head(let head)? = try parser.next() else { Issue.record("no head"); return }
+        var parsed: [String] = []
+        head.headers.forEachFieldBytes { name, value in
+            parsed.append(String(decoding: name, as: UTF8.self) + ":" + String(decoding: value, as: UTF8.self))
+        }
+        #expect(parsed == ["Host:h", "X-One:spaced"])
+    }
+
     @Test func replaceOrAddReplacesTheFirstAndRemovesTheRest() {
         var headers = HTTPHeaders([
             (name: "Set", value: "1"), (name: "Other", value: "x"), (name: "set", value: "2"), (name: "SET", value: "3"),

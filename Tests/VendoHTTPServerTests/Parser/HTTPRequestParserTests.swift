@@ -216,4 +216,40 @@ struct HTTPRequestParserStateTests {
         #expect(defaults.maxBodySize == 1_048_576)
         #expect(defaults.maxChunkExtensionBytes == 4096)
     }
+
+    // MARK: takeBufferedBody
+
+    @Test func takeBufferedBodyTakesAWholeContentLengthBodyAndEndsTheRequest() throws {
+        var parser = HTTPRequestParser()
+        parser.append(Array("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n\r\nhelloGET /next HTTP/1.1\r\nHost: h\r\n\r\n".utf8))
+        guard case .head = try parser.next() else { Issue.record("expected the head"); return }
+        #expect(parser.takeBufferedBody() == Array("hello".utf8))
+        #expect(!parser.isReadingBody, "no .body or .end follows")
+        guard case .head(let next)? = try parser.next() else { Issue.record("expected the next request's head"); return }
+        #expect(next.path == "/next")
+        #expect(try parser.next() == .end)
+    }
+
+    @Test func takeBufferedBodyLeavesAPartialOrChunkedBodyToTheEvents() throws {
+        var partial = HTTPRequestParser()
+        partial.append(Array("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n\r\nhel".utf8))
+        _ = try partial.next()
+        #expect(partial.takeBufferedBody() == nil)
+        #expect(try partial.next() == .body(Array("hel".utf8)), "the bytes are still there")
+        partial.append(Array("lo".utf8))
+        #expect(try partial.next() == .body(Array("lo".utf8)))
+        #expect(try partial.next() == .end)
+
+        var chunked = HTTPRequestParser()
+        chunked.append(Array("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nhi\r\n0\r\n\r\n".utf8))
+        _ = try chunked.next()
+        #expect(chunked.takeBufferedBody() == nil)
+        #expect(try chunked.next() == .body(Array("hi".utf8)))
+
+        var bodiless = HTTPRequestParser()
+        bodiless.append(Array("GET / HTTP/1.1\r\nHost: h\r\n\r\n".utf8))
+        _ = try bodiless.next()
+        #expect(bodiless.takeBufferedBody() == nil)
+        #expect(try bodiless.next() == .end)
+    }
 }

@@ -203,4 +203,59 @@ import Testing
             #expect(await eventually { bodyError.all.count == 1 })
         }
     }
+
+    // MARK: A body that arrives with its head
+
+    @Test func aBodyThatArrivesWithItsHeadIsHandedOverWholeAndALaterOneStreams() async throws {
+        let handlerStarted = Gate()
+        try await withRouter(routes: { router in
+            router.post("/") { request in
+                let buffered = request.body.bufferedBytes
+                handlerStarted.open()
+                let body = try await request.body.collect()
+                return .text("\(buffered.map { String(decoding: $0, as: UTF8.self) } ?? "streamed") \(String(decoding: body, as: UTF8.self))")
+            }
+        }) { server in
+            let client = try await RawClient.connect(port: server.port)
+            // Head and body in one write (one read on the server): already complete.
+            try await client.send("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello")
+            #expect(try await client.readResponse().text == "hello hello")
+            // The body only after the handler started: it streams.
+            try await client.send("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\n")
+            #expect(await handlerStarted.wait(timeout: .seconds(10)))
+            try await client.send("later")
+            #expect(try await client.readResponse().text == "streamed later")
+        }
+    }
+
+    @Test func pipelinedRequestsWithWholeBodiesAreAnsweredInOrder() async throws {
+        try await withRouter(routes: { $0.post("/") { request in
+            let buffered = request.body.bufferedBytes != nil
+            return .text("\(buffered):\(String(decoding: try await request.body.collect(), as: UTF8.self))")
+        } }) { server in
+            let client = try await RawClient.connect(port: server.port)
+            try await client.send(
+                "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\none"
+                    + "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\ntwo"
+                    + "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n")
+            #expect(try await client.readResponse().text == "true:one")
+            #expect(try await client.readResponse().text == "true:two")
+            #expect(try await client.readResponse().text == "true:")
+        }
+    }
+
+    @Test func aContinueRequestWhoseBodyCameAlongGetsNoContinueAndKeepsTheConnection() async throws {
+        try await withRouter(routes: { $0.post("/") { request in
+            HTTPResponse(body: .bytes(try await request.body.collect()))
+        } }) { server in
+            let client = try await RawClient.connect(port: server.port)
+            try await client.send("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\nbody")
+            let response = try await client.readResponse()
+            #expect(response.status == 200, "the final status, not 100: the body is already here")
+            #expect(response.text == "body")
+            #expect(response.header("Connection") == nil)
+            try await client.send("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n\r\nnext")
+            #expect(try await client.readResponse().text == "next")
+        }
+    }
 }
