@@ -56,6 +56,30 @@ struct HMACSHA256Tests {
         #expect(WebhookSigner.hex(first) == Self.rfc4231[1].expected)
     }
 
+    @Test("two keys used in turn, each many times and from several threads, keep their own codes")
+    func keysDoNotMix() async throws {
+        let jefe = try HMACSHA256(key: "Jefe")
+        let other = try HMACSHA256(key: Self.rfc4231[0].key)
+        let jefeMessage = Array("what do ya want for nothing?".utf8)
+        let expectedJefe = Self.bytes(Self.rfc4231[1].expected)
+        let expectedOther = Self.bytes(Self.rfc4231[0].expected)
+        let mismatches = await withTaskGroup(of: Int.self) { group in
+            // More concurrent users than the context keeps spare copies for.
+            for _ in 0..<24 {
+                group.addTask {
+                    var bad = 0
+                    for _ in 0..<300 {
+                        if (try? jefe.authenticationCode(for: jefeMessage)) != expectedJefe { bad += 1 }
+                        if (try? other.authenticationCode(for: Self.rfc4231[0].data)) != expectedOther { bad += 1 }
+                    }
+                    return bad
+                }
+            }
+            return await group.reduce(0, +)
+        }
+        #expect(mismatches == 0)
+    }
+
     @Test("String, ArraySlice and Data messages give the bytes' code")
     func messageShapes() throws {
         let hmac = try HMACSHA256(key: "Jefe")

@@ -221,6 +221,17 @@ struct WebhooksAPITests {
         }
     }
 
+    @Test("the first non-hex character is the one reported, in either half of a byte", arguments: [0, 1, 10, 11, 62, 63])
+    func nonHexPosition(offset: Int) throws {
+        var signature = Array(try F.headers()["Vendo-Signature"]!)
+        signature[offset] = "z"
+        if offset + 1 < signature.count { signature[offset + 1] = "!" }  // a later bad character is not the one named
+        var headers = try F.headers()
+        headers["Vendo-Signature"] = String(signature)
+        let message = F.validationMessage { _ = try F.api().verify(headers: headers, body: F.body) }
+        #expect(message.contains("non-hex character at position \(offset + 1);"), "\(message)")
+    }
+
     @Test("a wrong secret fails without revealing the expected signature")
     func wrongSecret() throws {
         let headers = try F.headers(secret: "whsec_someone_else")

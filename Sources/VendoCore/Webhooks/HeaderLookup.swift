@@ -3,15 +3,16 @@
 ///
 /// Names are compared as ASCII without case and without allocating; values are
 /// returned trimmed of spaces, tabs, CR and LF, as HTTP's optional whitespace.
-enum HeaderLookup {
+package enum HeaderLookup {
     /// What a search for one header found.
-    enum Found: Equatable {
+    package enum Found: Equatable, Sendable {
         case missing
         case one(Substring)
         /// The header came more than once (or under two spellings): ambiguous.
         case repeated(Int)
 
-        mutating func add(_ value: Substring) {
+        /// Records one more field of the name (its trimmed value).
+        package mutating func add(_ value: Substring) {
             switch self {
             case .missing: self = .one(value)
             case .one: self = .repeated(2)
@@ -20,7 +21,7 @@ enum HeaderLookup {
         }
 
         /// The value when exactly one was found.
-        var value: Substring? {
+        package var value: Substring? {
             if case .one(let value) = self { return value }
             return nil
         }
@@ -103,7 +104,7 @@ enum HeaderLookup {
     }
 
     /// `value` without leading and trailing spaces, tabs, CR and LF.
-    static func trimmed(_ value: Substring) -> Substring {
+    package static func trimmed(_ value: Substring) -> Substring {
         func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0D || byte == 0x0A }
         let utf8 = value.utf8
         guard let first = utf8.firstIndex(where: { !isSpace($0) }) else { return value[value.endIndex...] }

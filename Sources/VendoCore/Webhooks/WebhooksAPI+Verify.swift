@@ -98,6 +98,28 @@ extension WebhooksAPI {
     }
 }
 
+// MARK: - Headers already located
+
+// For a server that scans its header block once for everything it needs (the
+// receiver in VendoWebhooks): the same checks, without a second header pass
+// and without copying the body.
+extension WebhooksAPI {
+    /// ``verify(headers:body:maxAgeSeconds:)`` for `Vendo-Signature` and
+    /// `Vendo-Timestamp` fields the caller has already found (trimmed).
+    package func verify(signature: HeaderLookup.Found, timestamp: HeaderLookup.Found, body: [UInt8]) throws -> WebhookEvent {
+        let envelope = try body.withUnsafeBytes {
+            try verifiedEnvelope(headers: (signature, timestamp), body: $0, maxAgeSeconds: nil)
+        }
+        return WebhookEvent(validatedBody: body, envelope: envelope, maxDepth: maxJSONDepth)
+    }
+
+    /// ``verifySignature(headers:body:maxAgeSeconds:)`` for fields the caller has already found.
+    @discardableResult
+    package func verifySignature(signature: HeaderLookup.Found, timestamp: HeaderLookup.Found, body: [UInt8]) throws -> WebhookTimestamp {
+        try body.withUnsafeBytes { try verifiedTimestamp(headers: (signature, timestamp), body: $0, maxAgeSeconds: nil) }
+    }
+}
+
 // MARK: - The checks
 
 extension WebhooksAPI {
@@ -134,6 +156,11 @@ extension WebhooksAPI {
     }
 
     func verifiedEvent(headers: (signature: Found, timestamp: Found), body: UnsafeRawBufferPointer, maxAgeSeconds: Int?) throws -> WebhookEvent {
+        let envelope = try verifiedEnvelope(headers: headers, body: body, maxAgeSeconds: maxAgeSeconds)
+        return WebhookEvent(validatedBody: Array(body), envelope: envelope, maxDepth: maxJSONDepth)
+    }
+
+    func verifiedEnvelope(headers: (signature: Found, timestamp: Found), body: UnsafeRawBufferPointer, maxAgeSeconds: Int?) throws -> JSONParser.Envelope {
         try verifiedTimestamp(headers: headers, body: body, maxAgeSeconds: maxAgeSeconds)
         let scan: JSONParser.Scan
         do throws(JSONParser.Failure) {
@@ -149,7 +176,7 @@ extension WebhooksAPI {
                 message: "Webhook body is JSON but not an object (it is \(kind)); "
                     + "use verifySignature(headers:body:) for such bodies")
         case .object(let envelope):
-            return WebhookEvent(validatedBody: Array(body), envelope: envelope, maxDepth: maxJSONDepth)
+            return envelope
         }
     }
 
@@ -242,30 +269,31 @@ extension WebhooksAPI {
             throw VendoError.validation(
                 message: "Vendo-Signature has \(utf8.count) characters; expected exactly \(expected) hex digits")
         }
-        func decode(_ digits: some Sequence<UInt8>) throws {
-            var position = 0
-            var high: UInt8 = 0
-            for byte in digits {
-                let nibble: UInt8
-                switch byte {
-                case 0x30...0x39: nibble = byte - 0x30
-                case 0x61...0x66: nibble = byte - 0x57
-                case 0x41...0x46: nibble = byte - 0x37
-                default:
+        func decode(_ digits: UnsafeBufferPointer<UInt8>) throws {
+            for pair in 0..<HMACSHA256.byteCount {
+                let high = hexNibble[Int(digits[2 &* pair])]
+                let low = hexNibble[Int(digits[2 &* pair &+ 1])]
+                guard high | low < 0x10 else {
+                    let position = 2 * pair + (high < 0x10 ? 2 : 1)
                     throw VendoError.validation(
-                        message: "Vendo-Signature has a non-hex character at position \(position + 1); expected \(expected) hex digits")
+                        message: "Vendo-Signature has a non-hex character at position \(position); expected \(expected) hex digits")
                 }
-                if position & 1 == 0 {
-                    high = nibble << 4
-                } else {
-                    out[position >> 1] = high | nibble
-                }
-                position += 1
+                out[pair] = high &<< 4 | low
             }
         }
-        // Native strings are contiguous UTF-8: walk the buffer, not the view's indices.
+        // Native strings are contiguous UTF-8: decode the buffer in place.
         if try utf8.withContiguousStorageIfAvailable({ try decode($0) }) == nil {
-            try decode(utf8)
+            try Array(utf8).withUnsafeBufferPointer { try decode($0) }
+        }
+    }
+
+    /// Hex digit values by byte (either case); 0xFF for anything else.
+    private static let hexNibble: [UInt8] = (0...255).map { byte -> UInt8 in
+        switch byte {
+        case 0x30...0x39: UInt8(byte - 0x30)
+        case 0x61...0x66: UInt8(byte - 0x57)
+        case 0x41...0x46: UInt8(byte - 0x37)
+        default: 0xFF
         }
     }
 
