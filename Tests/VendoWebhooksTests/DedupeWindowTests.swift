@@ -105,4 +105,19 @@ final class ManualClock: Sendable {
         window.finish("k", succeeded: true)
         #expect(await window.claim("k") == .duplicate)
     }
+
+    @Test func claimWithoutWaitingAnswersAtOnceOrDefersToClaim() async {
+        let window = DedupeWindow()
+        #expect(window.claimWithoutWaiting("a") == .run)
+        #expect(window.claimWithoutWaiting("a") == nil, "in flight: the caller must wait in claim(_:)")
+        let waiter = Task { await window.claim("a") }
+        while window.waiterCount("a") == 0 { await Task.yield() }
+        window.finish("a", succeeded: true)
+        #expect(await waiter.value == .duplicate)
+        #expect(window.claimWithoutWaiting("a") == .duplicate)
+
+        #expect(window.claimWithoutWaiting("b") == .run)
+        window.finish("b", succeeded: false)
+        #expect(window.claimWithoutWaiting("b") == .run, "a failure is not remembered")
+    }
 }

@@ -90,30 +90,31 @@ public final class DedupeWindow: Sendable {
 
     /// Claims `key` for handling, waiting while another delivery of it is in flight.
     public func claim(_ key: String) async -> Claim {
-        enum Step { case run, duplicate, wait }
         while true {
-            let time = now()
-            // Expired keys are dropped in finish(); here an expired entry simply does not count.
-            let step = state.withLock { state -> Step in
-                if let entry = state.remembered[key], entry.expiresAt > time { return .duplicate }
-                if state.inFlight[key] != nil { return .wait }
-                state.inFlight[key] = []
-                return .run
-            }
-            switch step {
-            case .run: return .run
-            case .duplicate: return .duplicate
-            case .wait:
-                await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                    let queued = state.withLock { state -> Bool in
-                        guard state.inFlight[key] != nil else { return false }
-                        state.inFlight[key]!.append(continuation)
-                        return true
-                    }
-                    // The holder finished between the two locks: look again at once.
-                    if !queued { continuation.resume() }
+            if let claim = claimWithoutWaiting(key) { return claim }
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let queued = state.withLock { state -> Bool in
+                    guard state.inFlight[key] != nil else { return false }
+                    state.inFlight[key]!.append(continuation)
+                    return true
                 }
+                // The holder finished between the two locks: look again at once.
+                if !queued { continuation.resume() }
             }
+        }
+    }
+
+    /// Claims `key` when that needs no waiting; `nil` while another delivery
+    /// of it is in flight (then ``claim(_:)`` waits for its outcome). The
+    /// receiver's hot path: no suspension point when nothing is in flight.
+    func claimWithoutWaiting(_ key: String) -> Claim? {
+        let time = now()
+        // Expired keys are dropped in finish(); here an expired entry simply does not count.
+        return state.withLock { state -> Claim? in
+            if let entry = state.remembered[key], entry.expiresAt > time { return .duplicate }
+            if state.inFlight[key] != nil { return nil }
+            state.inFlight[key] = []
+            return .run
         }
     }
 

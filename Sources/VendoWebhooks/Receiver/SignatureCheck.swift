@@ -26,12 +26,12 @@ struct SignatureCheck: Sendable {
     init(webhooks: WebhooksAPI) { self.webhooks = webhooks }
 
     /// The verified body, or which check failed (a message for the sender).
-    func verify(headers: some Sequence<(name: String, value: String)>, body: [UInt8]) -> Result<Verified, Rejection> {
+    func verify(signature: HeaderLookup.Found, timestamp: HeaderLookup.Found, body: [UInt8]) -> Result<Verified, Rejection> {
         do {
             if Self.looksLikeObject(body) {
-                return .success(.object(try webhooks.verify(headers: headers, body: body)))
+                return .success(.object(try webhooks.verify(signature: signature, timestamp: timestamp, body: body)))
             }
-            try webhooks.verifySignature(headers: headers, body: body)
+            try webhooks.verifySignature(signature: signature, timestamp: timestamp, body: body)
         } catch {
             return .failure(Rejection(error))
         }

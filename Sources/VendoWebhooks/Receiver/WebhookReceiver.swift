@@ -157,13 +157,19 @@ public struct WebhookReceiver: HTTPResponder {
             metrics.record(.methodNotAllowed)
             return ReceiverResponses.methodNotAllowed()
         }
-        guard let body = try await collectBody(request) else {
-            return ReceiverResponses.payloadTooLarge(limit: configuration.maxBodySize)
+        let body: [UInt8]
+        if let buffered = request.body.bufferedBytes, buffered.count <= configuration.maxBodySize {
+            body = buffered  // arrived with the head: no suspension
+        } else {
+            guard let collected = try await collectBody(request) else {
+                return ReceiverResponses.payloadTooLarge(limit: configuration.maxBodySize)
+            }
+            body = collected
         }
         // One pass over the headers serves both the verifier and the delivery.
         let scan = Self.scanHeaders(request.headers)
         let verified: SignatureCheck.Verified
-        switch signatureCheck.verify(headers: scan.verification, body: body) {
+        switch signatureCheck.verify(signature: scan.signature, timestamp: scan.timestamp, body: body) {
         case .success(let value): verified = value
         case .failure(let rejection): return rejectInvalid(rejection.message)
         }
@@ -174,12 +180,25 @@ public struct WebhookReceiver: HTTPResponder {
     /// Dedupe and dispatch of an already verified delivery: what `respond(to:)`
     /// does after verification. Records metrics and logs, but builds no response.
     public func dispatch(_ delivery: WebhookDelivery) async -> DispatchResult {
-        guard await dedupe.claim(delivery.dedupeKey) == .run else {
+        // The synchronous paths first: each `await` below costs a frame on
+        // the task's allocator even when it does not suspend.
+        let claim: DedupeWindow.Claim
+        if let immediate = dedupe.claimWithoutWaiting(delivery.dedupeKey) {
+            claim = immediate
+        } else {
+            claim = await dedupe.claim(delivery.dedupeKey)
+        }
+        guard claim == .run else {
             finishLog(delivery, .duplicate)
             return .duplicate
         }
-        let failures = await HandlerRunner.run(
-            delivery, registry: registry, defaultTimeout: configuration.handlerTimeout, metrics: metrics)
+        let failures: [WebhookHandlerFailure]
+        if registry.hasHandler(for: delivery.type) {
+            failures = await HandlerRunner.run(
+                delivery, registry: registry, defaultTimeout: configuration.handlerTimeout, metrics: metrics)
+        } else {
+            failures = []
+        }
         dedupe.finish(delivery.dedupeKey, succeeded: failures.isEmpty)
         guard failures.isEmpty else {
             for failure in failures {
@@ -250,43 +269,45 @@ public struct WebhookReceiver: HTTPResponder {
 
     /// What one pass over the request headers finds.
     struct HeaderScan {
-        /// Every `Vendo-Signature` and `Vendo-Timestamp` field, as sent (the
+        /// The `Vendo-Signature` and `Vendo-Timestamp` fields, counted (the
         /// verifier refuses repeats, so none may be dropped here).
-        var verification: [(name: String, value: String)] = []
+        var signature = HeaderLookup.Found.missing
+        var timestamp = HeaderLookup.Found.missing
         var kept: [(name: String, value: String)] = []
         var provider: String?
         var connectionID: String?
     }
 
-    /// One pass over the headers instead of a case-insensitive lookup per name.
+    /// One pass over the header bytes instead of a case-insensitive lookup per
+    /// name; a `String` is made only for the fields kept.
     static func scanHeaders(_ headers: HTTPHeaders) -> HeaderScan {
         var scan = HeaderScan()
-        scan.kept.reserveCapacity(forwardedHeaderNames.count)
-        for field in headers {
-            var name = field.name
-            let kind: Int? = name.withUTF8 { bytes in
-                switch bytes.count {
-                case 15 where asciiEqualsIgnoringCase(bytes, "Vendo-Timestamp"): return 0
-                case 16 where asciiEqualsIgnoringCase(bytes, "X-Vendo-Provider"): return 1
-                case 21 where asciiEqualsIgnoringCase(bytes, "X-Vendo-Connection-Id"): return 2
-                case 12 where asciiEqualsIgnoringCase(bytes, "Content-Type"): return 3
-                case 10 where asciiEqualsIgnoringCase(bytes, "User-Agent"): return 4
-                case 15 where asciiEqualsIgnoringCase(bytes, "Vendo-Signature"): return 5
-                default: return nil
-                }
+        headers.forEachFieldBytes { name, value in
+            let kind: Int
+            switch name.count {
+            case 15 where asciiEqualsIgnoringCase(name, "Vendo-Timestamp"): kind = 0
+            case 16 where asciiEqualsIgnoringCase(name, "X-Vendo-Provider"): kind = 1
+            case 21 where asciiEqualsIgnoringCase(name, "X-Vendo-Connection-Id"): kind = 2
+            case 12 where asciiEqualsIgnoringCase(name, "Content-Type"): kind = 3
+            case 10 where asciiEqualsIgnoringCase(name, "User-Agent"): kind = 4
+            case 15 where asciiEqualsIgnoringCase(name, "Vendo-Signature"): kind = 5
+            default: return
             }
-            if kind == 0 || kind == 5 { scan.verification.append((field.name, field.value)) }
+            let text = String(decoding: value, as: UTF8.self)
             switch kind {
-            case 5: continue  // only for the verifier
-            case let index?:
-                // Keep the first of each (the SDK already refused repeated signature headers).
-                let canonical = forwardedHeaderNames[index]
-                guard !scan.kept.contains(where: { $0.name == canonical }) else { continue }
-                scan.kept.append((canonical, field.value))
-                if index == 1 { scan.provider = normalizedProvider(field.value) }
-                if index == 2 { scan.connectionID = trimmedNonEmpty(field.value) }
-            case nil: continue
+            case 0: scan.timestamp.add(HeaderLookup.trimmed(Substring(text)))
+            case 5:
+                scan.signature.add(HeaderLookup.trimmed(Substring(text)))
+                return  // only for the verifier
+            default: break
             }
+            // Keep the first of each (the verifier refuses repeated timestamps anyway).
+            let canonical = forwardedHeaderNames[kind]
+            guard !scan.kept.contains(where: { $0.name == canonical }) else { return }
+            if scan.kept.isEmpty { scan.kept.reserveCapacity(forwardedHeaderNames.count) }
+            scan.kept.append((canonical, text))
+            if kind == 1 { scan.provider = normalizedProvider(text) }
+            if kind == 2 { scan.connectionID = trimmedNonEmpty(text) }
         }
         return scan
     }
@@ -314,9 +335,8 @@ public struct WebhookReceiver: HTTPResponder {
         if name == "telegram", case .object(let event) = verified, case .int(let updateID)? = event.payload["update_id"] {
             key = "telegram:\(scan.connectionID ?? ""):\(updateID)"
         } else {
-            // Verified, so exactly one signature field is among them.
-            let field = scan.verification.first { $0.name.equalsIgnoringASCIICase(WebhooksAPI.signatureHeader) }
-            let signature = (field?.value ?? "").trimmedWhitespace.lowercased()
+            // Verified, so exactly one signature field was found.
+            let signature = (scan.signature.value ?? "").lowercased()
             key = "\(name):sig:\(signature)"
         }
         return WebhookDelivery(

@@ -66,6 +66,11 @@ struct HandlerRegistry: Sendable {
     }
 
     /// Names of the handlers a delivery of `eventType` goes to, in registration order.
+    /// Whether any handler matches `eventType`.
+    func hasHandler(for eventType: String) -> Bool {
+        registrations.contains { $0.pattern.matches(eventType) }
+    }
+
     func names(matching eventType: String) -> [String] {
         registrations.filter { $0.pattern.matches(eventType) }.map(\.name)
     }
