@@ -339,6 +339,19 @@ struct JSONParserTests {
         }
     }
 
+    @Test("the envelope scan matches member names by their value, escaped or not")
+    func envelopeKeysWithEscapes() throws {
+        let text = #"{"\u0069d":"a","typ\u0065":"b","occurred\u005fat":"c","d\u0061ta":{"k":1},"idx":"no","i\u0064x":"no","ID":"no"}"#
+        let bytes = Array(text.utf8)
+        let scan = bytes.withUnsafeBytes { raw -> JSONParser.Scan? in try? JSONParser.scanEnvelope(raw) }
+        guard case .object(let envelope)? = scan else { Issue.record("not scanned as an object"); return }
+        #expect(envelope.id == "a")
+        #expect(envelope.type == "b")
+        #expect(envelope.occurredAt == "c")
+        let data = try #require(envelope.data)
+        #expect(String(decoding: bytes[data], as: UTF8.self) == #"{"k":1}"#)
+    }
+
     @Test("property: any JSONValue encoded by JSONEncoder parses back to itself")
     func roundTrip() throws {
         var random = SeededGenerator(seed: 99)

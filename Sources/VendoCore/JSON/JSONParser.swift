@@ -129,20 +129,23 @@ package struct JSONParser {
             guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else {
                 throw failure(index < bytes.count ? "unexpected \(describeCurrent()), expected a string key" : "unexpected end of input, expected a string key")
             }
-            build = true
-            let key = try parseString()
+            let key = try parseEnvelopeKey()
             skipWhitespace()
             try expect(UInt8(ascii: ":"), "':' after an object key")
             skipWhitespace()
             let start = index
             switch key {
-            case "id", "type", "occurred_at":
+            case .id, .type, .occurredAt:
                 let isString = index < bytes.count && bytes[index] == UInt8(ascii: "\"")
                 build = isString
                 let value = try parseValue()
                 let text: String? = isString ? value.stringValue : nil
-                if key == "id" { envelope.id = text } else if key == "type" { envelope.type = text } else { envelope.occurredAt = text }
-            case "data":
+                switch key {
+                case .id: envelope.id = text
+                case .type: envelope.type = text
+                default: envelope.occurredAt = text
+                }
+            case .data:
                 build = false
                 _ = try parseValue()
                 envelope.data = start..<index
@@ -164,6 +167,41 @@ package struct JSONParser {
                 throw failure("unexpected \(describeCurrent()), expected ',' or '}'")
             }
         }
+    }
+
+    /// The top-level members ``parseEnvelope()`` looks for.
+    private enum EnvelopeKey {
+        case id, type, occurredAt, data, other
+
+        init(_ name: UnsafeRawBufferPointer) {
+            func spells(_ literal: StaticString) -> Bool {
+                literal.withUTF8Buffer { $0.elementsEqual(name) }
+            }
+            switch name.count {
+            case 2 where spells("id"): self = .id
+            case 4 where spells("type"): self = .type
+            case 4 where spells("data"): self = .data
+            case 11 where spells("occurred_at"): self = .occurredAt
+            default: self = .other
+            }
+        }
+    }
+
+    /// Reads a member name at its opening quote and says which envelope member
+    /// it is. A name without escapes is matched on its bytes, without making
+    /// a `String`; an escaped one (`"\u0069d"` is `id`) is decoded first.
+    private mutating func parseEnvelopeKey() throws(Failure) -> EnvelopeKey {
+        let quote = index
+        build = false
+        _ = try parseString()
+        let name = UnsafeRawBufferPointer(rebasing: bytes[(quote + 1)..<(index - 1)])
+        guard name.contains(UInt8(ascii: "\\")) else { return EnvelopeKey(name) }
+        let end = index
+        index = quote
+        build = true
+        var decoded = try parseString()
+        index = end
+        return decoded.withUTF8 { EnvelopeKey(UnsafeRawBufferPointer($0)) }
     }
 
     // MARK: Values

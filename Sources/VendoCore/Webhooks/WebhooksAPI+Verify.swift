@@ -259,42 +259,51 @@ extension WebhooksAPI {
 
     /// Decodes exactly 64 hex digits (either case) into 32 bytes.
     static func decodeSignature(_ text: Substring, into out: UnsafeMutableRawBufferPointer) throws {
-        let utf8 = text.utf8
         let expected = 2 * HMACSHA256.byteCount
-        if utf8.count > 7, utf8.prefix(7).elementsEqual("sha256=".utf8, by: { ($0 | 0x20) == $1 }) {
+        // The common case, straight through: 64 valid digits in contiguous storage.
+        let decoded = text.utf8.withContiguousStorageIfAvailable { digits -> Bool in
+            guard digits.count == expected else { return false }
+            var invalid: UInt8 = 0
+            for pair in 0..<HMACSHA256.byteCount {
+                let high = hexValue(digits[2 &* pair])
+                let low = hexValue(digits[2 &* pair &+ 1])
+                invalid |= high | low
+                out[pair] = high &<< 4 | low
+            }
+            return invalid < 0x10
+        }
+        if decoded == true { return }
+        // Otherwise say exactly what is wrong (the first problem found).
+        let bytes = Array(text.utf8)
+        if bytes.count > 7, bytes.prefix(7).elementsEqual("sha256=".utf8, by: { ($0 | 0x20) == $1 }) {
             throw VendoError.validation(
                 message: "Vendo-Signature has a \"sha256=\" prefix; Vendo sends the bare \(expected)-digit hex digest")
         }
-        guard utf8.count == expected else {
+        guard bytes.count == expected else {
             throw VendoError.validation(
-                message: "Vendo-Signature has \(utf8.count) characters; expected exactly \(expected) hex digits")
+                message: "Vendo-Signature has \(bytes.count) characters; expected exactly \(expected) hex digits")
         }
-        func decode(_ digits: UnsafeBufferPointer<UInt8>) throws {
-            for pair in 0..<HMACSHA256.byteCount {
-                let high = hexNibble[Int(digits[2 &* pair])]
-                let low = hexNibble[Int(digits[2 &* pair &+ 1])]
-                guard high | low < 0x10 else {
-                    let position = 2 * pair + (high < 0x10 ? 2 : 1)
-                    throw VendoError.validation(
-                        message: "Vendo-Signature has a non-hex character at position \(position); expected \(expected) hex digits")
-                }
-                out[pair] = high &<< 4 | low
+        for (position, byte) in bytes.enumerated() {
+            let value = hexValue(byte)
+            guard value < 0x10 else {
+                throw VendoError.validation(
+                    message: "Vendo-Signature has a non-hex character at position \(position + 1); expected \(expected) hex digits")
             }
-        }
-        // Native strings are contiguous UTF-8: decode the buffer in place.
-        if try utf8.withContiguousStorageIfAvailable({ try decode($0) }) == nil {
-            try Array(utf8).withUnsafeBufferPointer { try decode($0) }
+            if position & 1 == 0 {
+                out[position >> 1] = value &<< 4
+            } else {
+                out[position >> 1] |= value
+            }
         }
     }
 
-    /// Hex digit values by byte (either case); 0xFF for anything else.
-    private static let hexNibble: [UInt8] = (0...255).map { byte -> UInt8 in
-        switch byte {
-        case 0x30...0x39: UInt8(byte - 0x30)
-        case 0x61...0x66: UInt8(byte - 0x57)
-        case 0x41...0x46: UInt8(byte - 0x37)
-        default: 0xFF
-        }
+    /// The value of a hex digit (either case); 0xFF for anything else.
+    @inline(__always)
+    private static func hexValue(_ byte: UInt8) -> UInt8 {
+        let digit = byte &- 0x30
+        if digit < 10 { return digit }
+        let letter = (byte | 0x20) &- 0x61
+        return letter < 6 ? letter &+ 10 : 0xFF
     }
 
     static func seconds(_ value: Double) -> String {

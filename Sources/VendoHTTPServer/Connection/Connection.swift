@@ -33,6 +33,7 @@ final class Connection: EventLoopIOHandler, @unchecked Sendable {
     private let socket: Socket
     private let remoteAddress: String
     private let configuration: HTTPServer.Configuration
+    private let timeoutNanoseconds: TimeoutNanoseconds
     private let responder: any HTTPResponder
     private let logger: Logger
     private let onClosed: @Sendable (Connection) -> Void
@@ -96,6 +97,14 @@ final class Connection: EventLoopIOHandler, @unchecked Sendable {
         var responseFinished = false
         var closeAfterResponse = false
         var status = 0
+
+        /// Whether the client owes us body bytes now (the body timeout runs):
+        /// not once the request ended or the handler paused reading, and not
+        /// while the client waits for our `100 Continue`.
+        var waitsForClientBody: Bool {
+            if requestEnded || bodyPaused { return false }
+            return !(expectsContinue && !continueSent && !bodyBytesSeen && !responseFinished)
+        }
     }
 
     /// Unparsed input kept while a handler runs; reading stops beyond it.
@@ -114,6 +123,7 @@ final class Connection: EventLoopIOHandler, @unchecked Sendable {
         self.socket = socket
         self.remoteAddress = remoteAddress
         self.configuration = configuration
+        self.timeoutNanoseconds = TimeoutNanoseconds(configuration.timeouts)
         self.responder = responder
         self.logger = logger
         self.onClosed = onClosed
@@ -380,7 +390,7 @@ final class Connection: EventLoopIOHandler, @unchecked Sendable {
         var current = Exchange(id: exchangeID, method: head.method, version: head.version, path: head.path,
                                keepAlive: head.keepAlive, expectsContinue: head.expectsContinue)
         let now = Self.now()
-        bodyDeadline = now &+ configuration.timeouts.bodyRead.nanoseconds
+        bodyDeadline = now &+ timeoutNanoseconds.bodyRead
 
         if head.method == .connect {
             // No tunnels here; what follows a CONNECT is not HTTP, so close.
@@ -489,14 +499,14 @@ final class Connection: EventLoopIOHandler, @unchecked Sendable {
                !current.responseStarted {
                 exchange!.continueSent = true
                 output.append(contentsOf: ResponseSerializer.continueLine)
-                bodyDeadline = Self.now() &+ configuration.timeouts.bodyRead.nanoseconds
+                bodyDeadline = Self.now() &+ timeoutNanoseconds.bodyRead
                 flush()
                 updateDeadline()
             }
         case .demand:
             if current.bodyPaused {
                 exchange!.bodyPaused = false
-                bodyDeadline = Self.now() &+ configuration.timeouts.bodyRead.nanoseconds
+                bodyDeadline = Self.now() &+ timeoutNanoseconds.bodyRead
                 processInput()
             }
         }
@@ -657,7 +667,7 @@ final class Connection: EventLoopIOHandler, @unchecked Sendable {
             // the parser's limits and the body timeout), then go on.
             exchange!.body?.fail(HTTPConnectionError(reason: "the response was sent before the body was read"))
             exchange!.bodyPaused = false
-            bodyDeadline = Self.now() &+ configuration.timeouts.bodyRead.nanoseconds
+            bodyDeadline = Self.now() &+ timeoutNanoseconds.bodyRead
             processInput()
             return
         }
@@ -769,19 +779,13 @@ final class Connection: EventLoopIOHandler, @unchecked Sendable {
         case .open:
             if outputSent < output.count {
                 due = writeDeadline
-            } else if let current = exchange {
-                if current.requestEnded || current.bodyPaused {
-                    due = 0  // the handler's turn, not the client's
-                } else if current.expectsContinue, !current.continueSent, !current.bodyBytesSeen,
-                          !current.responseFinished {
-                    due = 0  // the client waits for our 100 Continue
-                } else {
-                    due = bodyDeadline
-                }
+            } else if let waiting = exchange?.waitsForClientBody {
+                // Read through the optional: binding the exchange would copy it.
+                due = waiting ? bodyDeadline : 0
             } else if parser.hasStartedRequest {
-                due = headStartedAt &+ configuration.timeouts.headerRead.nanoseconds
+                due = headStartedAt &+ timeoutNanoseconds.headerRead
             } else {
-                due = idleSince &+ configuration.timeouts.idle.nanoseconds
+                due = idleSince &+ timeoutNanoseconds.idle
             }
         }
         deadline.store(due, ordering: .relaxed)
@@ -806,7 +810,7 @@ final class Connection: EventLoopIOHandler, @unchecked Sendable {
                 progressed = true
             case .wouldBlock, .endOfFile:
                 if progressed || writeDeadline == 0 {
-                    writeDeadline = Self.now() &+ configuration.timeouts.write.nanoseconds
+                    writeDeadline = Self.now() &+ timeoutNanoseconds.write
                 }
                 waitForWritable()
                 updateDeadline()
@@ -880,7 +884,7 @@ final class Connection: EventLoopIOHandler, @unchecked Sendable {
         }
         socket.shutdownWrite()
         lifecycle = .lingering
-        lingerDeadline = Self.now() &+ configuration.timeouts.lingeringClose.nanoseconds
+        lingerDeadline = Self.now() &+ timeoutNanoseconds.lingeringClose
         updateReading()
         updateDeadline()
     }

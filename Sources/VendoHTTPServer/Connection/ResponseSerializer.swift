@@ -40,53 +40,67 @@ enum ResponseSerializer {
         let start = out.count
         appendStatusLine(status, to: &out)
         var hasDate = false
-        for (name, value) in headers {
+        var invalidName: String?
+        // Bytes in, bytes out: no String per field on the path every response takes.
+        headers.forEachFieldBytes { name, value in
+            guard invalidName == nil else { return }
             switch classify(name) {
             case .managed:
-                continue
+                return
             case .date:
                 hasDate = true
             case .invalid:
-                out.removeSubrange(start...)
-                throw InvalidHeader(name: name)
+                invalidName = String(decoding: name, as: UTF8.self)
+                return
             case .other:
                 break
             }
-            guard isValidValue(value) else {
-                out.removeSubrange(start...)
-                throw InvalidHeader(name: name)
+            guard ASCII.allFieldValueChars(value) else {
+                invalidName = String(decoding: name, as: UTF8.self)
+                return
             }
-            out.append(contentsOf: name.utf8)
+            out.append(contentsOf: name)
             out.append(UInt8(ascii: ":"))
             out.append(UInt8(ascii: " "))
-            out.append(contentsOf: value.utf8)
+            out.append(contentsOf: value)
             out.append(0x0D)
             out.append(0x0A)
         }
+        if let invalidName {
+            out.removeSubrange(start...)
+            throw InvalidHeader(name: invalidName)
+        }
         if !hasDate {
-            out.append(contentsOf: "Date: ".utf8)
+            append("Date: ", to: &out)
             HTTPDate.append(to: &out)
             out.append(0x0D)
             out.append(0x0A)
         }
         switch framing {
         case .length(let length):
-            out.append(contentsOf: "Content-Length: ".utf8)
+            append("Content-Length: ", to: &out)
             appendDecimal(length, to: &out)
             out.append(0x0D)
             out.append(0x0A)
         case .chunked:
-            out.append(contentsOf: "Transfer-Encoding: chunked\r\n".utf8)
+            append("Transfer-Encoding: chunked\r\n", to: &out)
         case .closeDelimited, .none:
             break
         }
         switch connection {
         case .omit: break
-        case .close: out.append(contentsOf: "Connection: close\r\n".utf8)
-        case .keepAlive: out.append(contentsOf: "Connection: keep-alive\r\n".utf8)
+        case .close: append("Connection: close\r\n", to: &out)
+        case .keepAlive: append("Connection: keep-alive\r\n", to: &out)
         }
         out.append(0x0D)
         out.append(0x0A)
+    }
+
+    /// Appends a literal's bytes (one copy; appending a `String.UTF8View` goes
+    /// through the generic sequence path).
+    @inline(__always)
+    private static func append(_ literal: StaticString, to out: inout [UInt8]) {
+        literal.withUTF8Buffer { out.append(contentsOf: $0) }
     }
 
     /// `HTTP/1.1 100 Continue`, sent before the body of an `Expect: 100-continue` request.
@@ -115,12 +129,12 @@ enum ResponseSerializer {
         let code = (100...999).contains(status.code) ? status.code : 500
         switch code {
         case 200 where isStandardPhrase(status, "OK"):
-            out.append(contentsOf: "HTTP/1.1 200 OK\r\n".utf8)
+            append("HTTP/1.1 200 OK\r\n", to: &out)
             return
         default:
             break
         }
-        out.append(contentsOf: "HTTP/1.1 ".utf8)
+        append("HTTP/1.1 ", to: &out)
         appendDecimal(code, to: &out)
         out.append(UInt8(ascii: " "))
         // A phrase that could break the line falls back to the standard one.
@@ -139,18 +153,15 @@ enum ResponseSerializer {
 
     /// Sorts a header name: framing headers are the server's, `Date` may
     /// replace ours, and anything that is not a token is refused.
-    private static func classify(_ name: String) -> NameClass {
-        var name = name
-        return name.withUTF8 { bytes -> NameClass in
-            if bytes.isEmpty { return .invalid }
-            for byte in bytes where !ASCII.isTokenChar(byte) { return .invalid }
-            if ASCII.matches(bytes, lowercase: "content-length")
-                || ASCII.matches(bytes, lowercase: "transfer-encoding")
-                || ASCII.matches(bytes, lowercase: "connection") {
-                return .managed
-            }
-            if ASCII.matches(bytes, lowercase: "date") { return .date }
-            return .other
+    private static func classify(_ name: UnsafeBufferPointer<UInt8>) -> NameClass {
+        if name.isEmpty { return .invalid }
+        for byte in name where !ASCII.isTokenChar(byte) { return .invalid }
+        switch name.count {
+        case 14 where ASCII.matches(name, lowercase: "content-length"): return .managed
+        case 17 where ASCII.matches(name, lowercase: "transfer-encoding"): return .managed
+        case 10 where ASCII.matches(name, lowercase: "connection"): return .managed
+        case 4 where ASCII.matches(name, lowercase: "date"): return .date
+        default: return .other
         }
     }
 

@@ -60,3 +60,22 @@ extension Duration {
         return overflow2 ? .max : sum
     }
 }
+
+/// ``HTTPServer/Configuration/Timeouts`` in whole nanoseconds, converted once per
+/// connection: the conversion is 128-bit arithmetic, and deadlines move on
+/// every request.
+struct TimeoutNanoseconds {
+    let headerRead: UInt64
+    let bodyRead: UInt64
+    let idle: UInt64
+    let write: UInt64
+    let lingeringClose: UInt64
+
+    init(_ timeouts: HTTPServer.Configuration.Timeouts) {
+        headerRead = timeouts.headerRead.nanoseconds
+        bodyRead = timeouts.bodyRead.nanoseconds
+        idle = timeouts.idle.nanoseconds
+        write = timeouts.write.nanoseconds
+        lingeringClose = timeouts.lingeringClose.nanoseconds
+    }
+}

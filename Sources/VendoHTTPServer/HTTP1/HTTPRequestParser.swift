@@ -105,16 +105,19 @@ public struct HTTPRequestParser: Sendable {
     /// Unconsumed bytes held: a partial head, body bytes not yet returned,
     /// or pipelined requests. Use it to stop reading when a client sends
     /// far ahead.
+    @inline(__always)
     public var bufferedByteCount: Int { buffer.count - readIndex }
 
     /// Between requests with nothing buffered: the idle (keep-alive) timeout
     /// applies rather than the header timeout.
+    @inline(__always)
     public var isIdle: Bool {
         failure == nil && state == .requestLine && emptyLineBytes == 0 && bufferedByteCount == 0
     }
 
     /// Some bytes of a new request have arrived but its `.head` has not been
     /// produced yet: the header timeout applies. False while a body is read.
+    @inline(__always)
     public var hasStartedRequest: Bool {
         guard failure == nil else { return false }
         switch state {
@@ -126,6 +129,7 @@ public struct HTTPRequestParser: Sendable {
 
     /// The `.head` of the current request was produced and its `.end` not
     /// yet: the body timeout applies.
+    @inline(__always)
     public var isReadingBody: Bool {
         guard failure == nil else { return false }
         switch state {

@@ -1,5 +1,13 @@
 import Synchronization
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// Remembers which deliveries were handled, so a redelivery is acknowledged
 /// without running the handlers again.
 ///
@@ -81,12 +89,14 @@ public final class DedupeWindow: Sendable {
         self.now = now
     }
 
-    /// Seconds on the system's monotonic clock: the default clock.
+    /// Seconds on the system's monotonic clock (`CLOCK_MONOTONIC`): the default clock.
     @Sendable public static func monotonicSeconds() -> Double {
-        (ContinuousClock.now - origin).seconds
+        // Read directly: `ContinuousClock.now - origin` costs two 128-bit
+        // multiplications per call, and this runs once or twice per delivery.
+        var time = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &time)
+        return Double(time.tv_sec) + Double(time.tv_nsec) / 1_000_000_000
     }
-
-    private static let origin = ContinuousClock.now
 
     /// Claims `key` for handling, waiting while another delivery of it is in flight.
     public func claim(_ key: String) async -> Claim {
