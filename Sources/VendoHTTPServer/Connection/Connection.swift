@@ -431,17 +431,22 @@ final class Connection: EventLoopIOHandler, @unchecked Sendable {
         }
 
         let request = HTTPRequest(head: head, body: body, remoteAddress: remoteAddress)
-        let responder = self.responder
-        let logger = self.logger
-        let connectionID = id
         exchange?.task = loop.spawn { [self] in
-            let response = await Self.run(responder, request, logger: logger, connectionID: connectionID)
-            loop.execute {
-                if let response {
-                    self.respond(response, exchangeID: exchangeID)
-                } else {
-                    self.handlerAbandoned(exchangeID: exchangeID)
-                }
+            await handle(request, exchangeID: exchangeID)
+        }
+    }
+
+    /// The body of a request's task. A method rather than the closure itself:
+    /// the closure's async frame, allocated for every request, stays small.
+    @inline(never)
+    private func handle(_ request: HTTPRequest, exchangeID: UInt64) async {
+        // `responder`, `logger` and `id` are constants: safe to read off the loop.
+        let response = await Self.run(responder, request, logger: logger, connectionID: id)
+        loop.execute {
+            if let response {
+                self.respond(response, exchangeID: exchangeID)
+            } else {
+                self.handlerAbandoned(exchangeID: exchangeID)
             }
         }
     }
@@ -454,23 +459,31 @@ final class Connection: EventLoopIOHandler, @unchecked Sendable {
 
     /// Runs the responder, turning thrown errors into responses; `nil` when
     /// it gave up after the connection cancelled it (nobody to answer).
+    @inline(never)  // a separate frame, allocated per request: keep it small
     private static func run(_ responder: any HTTPResponder, _ request: HTTPRequest, logger: Logger,
                             connectionID: UInt64) async -> HTTPResponse? {
         do {
             return try await responder.respond(to: request)
-        } catch let error as HTTPError {
-            return error.response
         } catch {
-            if Task.isCancelled { return nil }
-            // The error's text may hold anything (paths, secrets): log its type only.
-            logger.info("handler failed; answering 500", metadata: [
-                "connection.id": "\(connectionID)",
-                "http.method": "\(request.method)",
-                "http.path": "\(request.path)",
-                "error.type": "\(type(of: error))",
-            ])
-            return HTTPError(.internalServerError).response
+            return response(for: error, request, logger: logger, connectionID: connectionID)
         }
+    }
+
+    /// The answer to a handler's error. Synchronous and out of line, so its
+    /// temporaries (the log metadata) are not part of `run`'s async frame.
+    @inline(never)
+    private static func response(for error: any Error, _ request: HTTPRequest, logger: Logger,
+                                 connectionID: UInt64) -> HTTPResponse? {
+        if let error = error as? HTTPError { return error.response }
+        if Task.isCancelled { return nil }
+        // The error's text may hold anything (paths, secrets): log its type only.
+        logger.info("handler failed; answering 500", metadata: [
+            "connection.id": "\(connectionID)",
+            "http.method": "\(request.method)",
+            "http.path": "\(request.path)",
+            "error.type": "\(type(of: error))",
+        ])
+        return HTTPError(.internalServerError).response
     }
 
     private func receivedBody(_ bytes: [UInt8]) {

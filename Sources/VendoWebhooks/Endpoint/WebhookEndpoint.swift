@@ -57,11 +57,11 @@ public struct WebhookEndpoint: Sendable {
 
     /// The configuration in force.
     public let configuration: Configuration
-    private let receiver: WebhookReceiver
-    private let telegram: TelegramWebhookResponder?
-    private let identity: (any HTTPResponder)?
-    private let user: (any HTTPResponder)?
-    private let metrics: (any HTTPResponder)?
+    fileprivate let receiver: WebhookReceiver
+    fileprivate let telegram: TelegramWebhookResponder?
+    fileprivate let identity: (any HTTPResponder)?
+    fileprivate let user: (any HTTPResponder)?
+    fileprivate let metrics: (any HTTPResponder)?
 
     /// Assembles the endpoint. Register the receiver's handlers first.
     /// - Parameters:
@@ -111,23 +111,12 @@ public struct WebhookEndpoint: Sendable {
 
     /// The responder to hand to `HTTPServer(responder:)`.
     public func responder() -> any HTTPResponder {
-        EndpointResponder(endpoint: self)
-    }
-
-    fileprivate func respond(to request: HTTPRequest) async throws -> HTTPResponse {
-        let path = request.path
-        if path == configuration.webhookPath { return try await receiver.respond(to: request) }
-        if path == configuration.healthPath { return Self.health(request) }
-        if let telegram, path == configuration.telegramPath { return try await telegram.respond(to: request) }
-        if let metrics, path == configuration.metricsPath { return try await metrics.respond(to: request) }
-        if let identity, path == configuration.identityPath { return try await identity.respond(to: request) }
-        if let user { return try await user.respond(to: request) }
-        return ReceiverResponses.error(status: .notFound, code: "not_found", message: "nothing is served at this path")
+        EndpointResponder(self)
     }
 
     private static let healthBody = Array(#"{"ok":true}"#.utf8)
 
-    private static func health(_ request: HTTPRequest) -> HTTPResponse {
+    fileprivate static func health(_ request: HTTPRequest) -> HTTPResponse {
         guard request.method == .get || request.method == .head else {
             var headers = HTTPHeaders()
             headers.add(name: "Allow", value: "GET, HEAD")
@@ -139,9 +128,52 @@ public struct WebhookEndpoint: Sendable {
     }
 }
 
-private struct EndpointResponder: HTTPResponder {
-    let endpoint: WebhookEndpoint
+/// What ``WebhookEndpoint/responder()`` returns: the endpoint's parts, held by
+/// a class so that every request's task carries one reference rather than
+/// copies of the whole endpoint (the receiver and its configuration) in its
+/// async frames.
+private final class EndpointResponder: HTTPResponder {
+    let webhookPath: String
+    let healthPath: String
+    let telegramPath: String?
+    let metricsPath: String?
+    let identityPath: String?
+    let receiver: WebhookReceiver
+    // Existentials: binding a large optional struct (the Telegram responder
+    // holds a receiver) would put a copy of it in every request's frame.
+    let telegram: (any HTTPResponder)?
+    let metrics: (any HTTPResponder)?
+    let identity: (any HTTPResponder)?
+    let user: (any HTTPResponder)?
+
+    init(_ endpoint: WebhookEndpoint) {
+        webhookPath = endpoint.configuration.webhookPath
+        healthPath = endpoint.configuration.healthPath
+        telegramPath = endpoint.configuration.telegramPath
+        metricsPath = endpoint.configuration.metricsPath
+        identityPath = endpoint.configuration.identityPath
+        receiver = endpoint.receiver
+        telegram = endpoint.telegram
+        metrics = endpoint.metrics
+        identity = endpoint.identity
+        user = endpoint.user
+    }
+
     func respond(to request: HTTPRequest) async throws -> HTTPResponse {
-        try await endpoint.respond(to: request)
+        if request.path == webhookPath { return try await receiver.respond(to: request) }
+        return try await respondElsewhere(request)
+    }
+
+    /// Every path but the webhook's. Kept out of `respond(to:)` so that the
+    /// frame every delivery allocates holds none of this.
+    @inline(never)
+    private func respondElsewhere(_ request: HTTPRequest) async throws -> HTTPResponse {
+        let path = request.path
+        if path == healthPath { return WebhookEndpoint.health(request) }
+        if let telegram, path == telegramPath { return try await telegram.respond(to: request) }
+        if let metrics, path == metricsPath { return try await metrics.respond(to: request) }
+        if let identity, path == identityPath { return try await identity.respond(to: request) }
+        if let user { return try await user.respond(to: request) }
+        return ReceiverResponses.error(status: .notFound, code: "not_found", message: "nothing is served at this path")
     }
 }

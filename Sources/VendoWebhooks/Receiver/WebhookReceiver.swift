@@ -152,45 +152,91 @@ public struct WebhookReceiver: HTTPResponder {
     // MARK: Serving
 
     /// Handles one request to the webhook path (see the type's description).
+    @inline(never)  // inlined, callers' async frames would hold a copy of the receiver
     public func respond(to request: HTTPRequest) async throws -> HTTPResponse {
+        // Most deliveries are decided without waiting: the body came with the
+        // head, and no handler has to run (a duplicate, or none matches). That
+        // work is synchronous, so its many locals stay off the task's async
+        // frames; only a delivery that must wait is carried further, boxed.
+        switch admit(request) {
+        case .answered(let response): return response
+        case .bodyNotInMemory: return try await respondAfterReadingBody(request)
+        case .mustWait(let delivery, let claimed): return await answer(delivery, claimed: claimed)
+        }
+    }
+
+    /// What can be decided about a request without waiting.
+    enum Admission {
+        /// The response, complete.
+        case answered(HTTPResponse)
+        /// The body still streams from the client: read it first.
+        case bodyNotInMemory
+        /// Handlers must run or another delivery of the key is in flight;
+        /// `claimed` says whether the key is already ours.
+        indirect case mustWait(WebhookDelivery, claimed: Bool)
+    }
+
+    @inline(never)  // keeps its locals out of the callers' async frames
+    func admit(_ request: HTTPRequest) -> Admission {
         guard request.method == .post else {
             metrics.record(.methodNotAllowed)
-            return ReceiverResponses.methodNotAllowed()
+            return .answered(ReceiverResponses.methodNotAllowed())
         }
-        let body: [UInt8]
-        if let buffered = request.body.bufferedBytes, buffered.count <= configuration.maxBodySize {
-            body = buffered  // arrived with the head: no suspension
-        } else {
-            guard let collected = try await collectBody(request) else {
-                return ReceiverResponses.payloadTooLarge(limit: configuration.maxBodySize)
-            }
-            body = collected
+        guard let body = request.body.bufferedBytes, body.count <= configuration.maxBodySize else {
+            return .bodyNotInMemory
         }
+        return admit(request, body: body)
+    }
+
+    @inline(never)
+    func admit(_ request: HTTPRequest, body: [UInt8]) -> Admission {
         // One pass over the headers serves both the verifier and the delivery.
         let scan = Self.scanHeaders(request.headers)
         let verified: SignatureCheck.Verified
         switch signatureCheck.verify(signature: scan.signature, timestamp: scan.timestamp, body: body) {
         case .success(let value): verified = value
-        case .failure(let rejection): return rejectInvalid(rejection.message)
+        case .failure(let rejection): return .answered(rejectInvalid(rejection.message))
         }
         let delivery = Self.makeDelivery(verified, body: body, scan: scan)
-        return await answer(delivery)
+        switch dedupe.claimWithoutWaiting(delivery.dedupeKey) {
+        case .duplicate?:
+            finishLog(delivery, .duplicate)
+            return .answered(ReceiverResponses.duplicate(id: delivery.id))
+        case .run? where !registry.hasHandler(for: delivery.type):
+            dedupe.finish(delivery.dedupeKey, succeeded: true)
+            finishLog(delivery, .ok)
+            return .answered(ReceiverResponses.ok(id: delivery.id))
+        case .run?:
+            return .mustWait(delivery, claimed: true)
+        case nil:
+            return .mustWait(delivery, claimed: false)
+        }
+    }
+
+    @inline(never)  // the rare path: its frame is allocated only when taken
+    private func respondAfterReadingBody(_ request: HTTPRequest) async throws -> HTTPResponse {
+        guard let body = try await collectBody(request) else {
+            return ReceiverResponses.payloadTooLarge(limit: configuration.maxBodySize)
+        }
+        switch admit(request, body: body) {
+        case .answered(let response): return response
+        case .bodyNotInMemory: preconditionFailure("admit(_:body:) never asks for the body")
+        case .mustWait(let delivery, let claimed): return await answer(delivery, claimed: claimed)
+        }
     }
 
     /// Dedupe and dispatch of an already verified delivery: what `respond(to:)`
     /// does after verification. Records metrics and logs, but builds no response.
     public func dispatch(_ delivery: WebhookDelivery) async -> DispatchResult {
-        // The synchronous paths first: each `await` below costs a frame on
-        // the task's allocator even when it does not suspend.
-        let claim: DedupeWindow.Claim
-        if let immediate = dedupe.claimWithoutWaiting(delivery.dedupeKey) {
-            claim = immediate
-        } else {
-            claim = await dedupe.claim(delivery.dedupeKey)
-        }
-        guard claim == .run else {
-            finishLog(delivery, .duplicate)
-            return .duplicate
+        await dispatch(delivery, claimed: false)
+    }
+
+    func dispatch(_ delivery: WebhookDelivery, claimed: Bool) async -> DispatchResult {
+        if !claimed {
+            guard await dedupe.claim(delivery.dedupeKey) == .run else {
+                finishLog(delivery, .duplicate)
+                return .duplicate
+            }
         }
         let failures: [WebhookHandlerFailure]
         if registry.hasHandler(for: delivery.type) {
@@ -218,8 +264,9 @@ public struct WebhookReceiver: HTTPResponder {
     }
 
     /// Turns a dispatch result into the response the sender expects.
-    func answer(_ delivery: WebhookDelivery) async -> HTTPResponse {
-        switch await dispatch(delivery) {
+    @inline(never)
+    func answer(_ delivery: WebhookDelivery, claimed: Bool = false) async -> HTTPResponse {
+        switch await dispatch(delivery, claimed: claimed) {
         case .handled: return ReceiverResponses.ok(id: delivery.id)
         case .duplicate: return ReceiverResponses.duplicate(id: delivery.id)
         case .failed: return ReceiverResponses.handlerFailed(retryAfterSeconds: configuration.retryAfterSeconds)
