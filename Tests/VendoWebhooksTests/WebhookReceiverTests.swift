@@ -343,6 +343,39 @@ import VendoHTTPServer
         #expect(receiver.metrics.count(.duplicate) == 1)
     }
 
+    @Test func respondImmediatelyAnswersWhatNeedsNoHandlerAndHandsTheRestOnVerified() async throws {
+        var receiver = Fixture.receiver()
+        let runs = Recorder<String>()
+        receiver.on("connection.connected") { runs.append($0.id) }
+
+        // A handler matches: not answered now; the claim and the verified delivery travel on.
+        var first = Fixture.post(Fixture.envelope(id: "evt_now_1"))
+        #expect(receiver.respondImmediately(to: &first) == nil)
+        #expect(receiver.dedupe.claimWithoutWaiting("evt_now_1") == nil, "the claim is held for respond(to:)")
+        #expect(receiver.metrics.count(.ok) == 0)
+        let answered = try await receiver.respond(to: first)
+        #expect(answered.status == .ok)
+        #expect(runs.all == ["evt_now_1"])
+
+        // The same delivery again: a duplicate, answered at once, no handler run.
+        var again = Fixture.post(Fixture.envelope(id: "evt_now_1"))
+        let duplicate = try #require(receiver.respondImmediately(to: &again))
+        #expect(duplicate.json["duplicate"] == true)
+
+        // No handler matches this type: acknowledged at once.
+        var other = Fixture.post(Fixture.envelope(id: "evt_now_2", type: "billing.charged"))
+        let acknowledged = try #require(receiver.respondImmediately(to: &other))
+        #expect(acknowledged.status == .ok)
+        #expect(acknowledged.json["id"] == "evt_now_2")
+
+        // A bad signature: refused at once.
+        var forged = Fixture.post(Fixture.envelope(id: "evt_now_3"), secret: "not the secret")
+        #expect(receiver.respondImmediately(to: &forged)?.status == .badRequest)
+        #expect(runs.all == ["evt_now_1"])
+        #expect(receiver.metrics.count(.ok) == 2)
+        #expect(receiver.metrics.count(.duplicate) == 1)
+    }
+
     @Test func concurrentDuplicatesRunTheHandlersOnce() async throws {
         var receiver = Fixture.receiver()
         let runs = Recorder<String>()

@@ -35,6 +35,8 @@ final class Connection: EventLoopIOHandler, @unchecked Sendable {
     private let configuration: HTTPServer.Configuration
     private let timeoutNanoseconds: TimeoutNanoseconds
     private let responder: any HTTPResponder
+    /// `responder`, when it can answer without a task.
+    private let immediateResponder: (any HTTPImmediateResponder)?
     private let logger: Logger
     private let onClosed: @Sendable (Connection) -> Void
 
@@ -125,6 +127,7 @@ final class Connection: EventLoopIOHandler, @unchecked Sendable {
         self.configuration = configuration
         self.timeoutNanoseconds = TimeoutNanoseconds(configuration.timeouts)
         self.responder = responder
+        self.immediateResponder = responder as? any HTTPImmediateResponder
         self.logger = logger
         self.onClosed = onClosed
         self.parser = HTTPRequestParser(limits: configuration.limits)
@@ -431,6 +434,27 @@ final class Connection: EventLoopIOHandler, @unchecked Sendable {
         }
 
         let request = HTTPRequest(head: head, body: body, remoteAddress: remoteAddress)
+        if let immediateResponder, body.bufferedBytes != nil {
+            // Queued like a task would be, not run here: the loop reads a
+            // few requests and then answers them together, and answering each
+            // as it is read measured about 10 % slower (more wake-ups of the
+            // clients between sends).
+            loop.execute { [self] in
+                var request = request
+                if let response = immediateResponder.respondImmediately(to: &request) {
+                    respond(response, exchangeID: exchangeID)
+                } else {
+                    startHandlerTask(request, exchangeID: exchangeID)
+                }
+            }
+            return
+        }
+        startHandlerTask(request, exchangeID: exchangeID)
+    }
+
+    /// Runs the responder for the current exchange in a task.
+    private func startHandlerTask(_ request: HTTPRequest, exchangeID: UInt64) {
+        guard lifecycle != .closed, exchange?.id == exchangeID else { return }  // closed while queued
         exchange?.task = loop.spawn { [self] in
             await handle(request, exchangeID: exchangeID)
         }

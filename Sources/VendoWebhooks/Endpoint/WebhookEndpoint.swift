@@ -132,7 +132,7 @@ public struct WebhookEndpoint: Sendable {
 /// a class so that every request's task carries one reference rather than
 /// copies of the whole endpoint (the receiver and its configuration) in its
 /// async frames.
-private final class EndpointResponder: HTTPResponder {
+private final class EndpointResponder: HTTPImmediateResponder {
     let webhookPath: String
     let healthPath: String
     let telegramPath: String?
@@ -157,6 +157,14 @@ private final class EndpointResponder: HTTPResponder {
         metrics = endpoint.metrics
         identity = endpoint.identity
         user = endpoint.user
+    }
+
+    /// The webhook and health paths answer on the event loop when they can.
+    func respondImmediately(to request: inout HTTPRequest) -> HTTPResponse? {
+        let path = request.path
+        if path == webhookPath { return receiver.respondImmediately(to: &request) }
+        if path == healthPath { return WebhookEndpoint.health(request) }
+        return nil
     }
 
     func respond(to request: HTTPRequest) async throws -> HTTPResponse {

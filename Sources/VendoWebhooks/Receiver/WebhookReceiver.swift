@@ -26,7 +26,7 @@ import VendoHTTPServer
 /// Register handlers before handing the receiver to a server: it is a value,
 /// and copies made earlier (a Telegram responder, an endpoint) do not see
 /// later registrations.
-public struct WebhookReceiver: HTTPResponder {
+public struct WebhookReceiver: HTTPImmediateResponder {
     /// The limits in force.
     public let configuration: Configuration
     /// Counters and latency histogram, shared by every copy of this receiver.
@@ -154,6 +154,10 @@ public struct WebhookReceiver: HTTPResponder {
     /// Handles one request to the webhook path (see the type's description).
     @inline(never)  // inlined, callers' async frames would hold a copy of the receiver
     public func respond(to request: HTTPRequest) async throws -> HTTPResponse {
+        if let admitted = request.userInfo[AdmittedDeliveryKey.self] {
+            // respondImmediately verified it already (and may hold its claim).
+            return await answer(admitted.delivery, claimed: admitted.claimed)
+        }
         // Most deliveries are decided without waiting: the body came with the
         // head, and no handler has to run (a duplicate, or none matches). That
         // work is synchronous, so its many locals stay off the task's async
@@ -163,6 +167,34 @@ public struct WebhookReceiver: HTTPResponder {
         case .bodyNotInMemory: return try await respondAfterReadingBody(request)
         case .mustWait(let delivery, let claimed): return await answer(delivery, claimed: claimed)
         }
+    }
+
+    /// Answers on the server's event loop when no handler has to run: a
+    /// body already in memory that fails verification, a duplicate, or a
+    /// delivery no handler matches. Otherwise `nil`, and the verified
+    /// delivery travels in `request.userInfo` to ``respond(to:)``, which the
+    /// server calls next (so nothing is verified twice).
+    public func respondImmediately(to request: inout HTTPRequest) -> HTTPResponse? {
+        switch admit(request) {
+        case .answered(let response):
+            return response
+        case .bodyNotInMemory:
+            return nil
+        case .mustWait(let delivery, let claimed):
+            request.userInfo[AdmittedDeliveryKey.self] = AdmittedDelivery(delivery: delivery, claimed: claimed)
+            return nil
+        }
+    }
+
+    /// A delivery verified by ``respondImmediately(to:)`` for ``respond(to:)``.
+    struct AdmittedDelivery: Sendable {
+        let delivery: WebhookDelivery
+        /// Whether its dedupe claim is already taken (then it must be finished).
+        let claimed: Bool
+    }
+
+    enum AdmittedDeliveryKey: RequestUserInfoKey {
+        typealias Value = AdmittedDelivery
     }
 
     /// What can be decided about a request without waiting.

@@ -1,0 +1,57 @@
+import Testing
+@testable import VendoHTTPServer
+
+/// A responder that answers `/now` immediately and hands `/later` on to
+/// `respond(to:)` with a note in `userInfo`; it records which path ran.
+private struct TwoSpeedResponder: HTTPImmediateResponder {
+    enum NoteKey: RequestUserInfoKey { typealias Value = String }
+    let calls = Recorder<String>()
+    let taskStarted = Gate()
+
+    func respondImmediately(to request: inout HTTPRequest) -> HTTPResponse? {
+        calls.append("immediate \(request.path)")
+        if request.path == "/now" { return .text("now") }
+        request.userInfo[NoteKey.self] = "noted on the loop"
+        return nil
+    }
+
+    func respond(to request: HTTPRequest) async throws -> HTTPResponse {
+        calls.append("task \(request.path)")
+        taskStarted.open()
+        let body = String(decoding: try await request.body.collect(), as: UTF8.self)
+        return .text("\(request.userInfo[NoteKey.self] ?? "no note") \(body)")
+    }
+}
+
+@Suite struct ImmediateResponderTests {
+    @Test func answersNowOrHandsOnWithWhatItLearned() async throws {
+        let responder = TwoSpeedResponder()
+        try await withServer(responder: responder) { server in
+            let client = try await RawClient.connect(port: server.port)
+            try await client.send("GET /now HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(try await client.readResponse().text == "now")
+            try await client.send("POST /later HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n\r\nbody")
+            #expect(try await client.readResponse().text == "noted on the loop body")
+            // Pipelined: both answered, in order, on one connection.
+            try await client.send("GET /now HTTP/1.1\r\nHost: x\r\n\r\nPOST /later HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nhi")
+            #expect(try await client.readResponse().text == "now")
+            #expect(try await client.readResponse().text == "noted on the loop hi")
+        }
+        #expect(responder.calls.all == [
+            "immediate /now", "immediate /later", "task /later", "immediate /now", "immediate /later", "task /later",
+        ])
+    }
+
+    @Test func aBodyStillStreamingGoesStraightToTheTask() async throws {
+        let responder = TwoSpeedResponder()
+        try await withServer(responder: responder) { server in
+            let client = try await RawClient.connect(port: server.port)
+            try await client.send("POST /now HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\n")
+            // The task runs while the body has not been sent at all.
+            #expect(await responder.taskStarted.wait(timeout: .seconds(10)))
+            try await client.send("later")
+            #expect(try await client.readResponse().text == "no note later")
+        }
+        #expect(responder.calls.all == ["task /now"], "not offered: the body was not in memory")
+    }
+}
