@@ -174,8 +174,11 @@ package struct JSONParser {
         case id, type, occurredAt, data, other
 
         init(_ name: UnsafeRawBufferPointer) {
+            // Lengths first; then the bytes, compared without a generic sequence walk.
             func spells(_ literal: StaticString) -> Bool {
-                literal.withUTF8Buffer { $0.elementsEqual(name) }
+                let expected = literal.utf8Start
+                for offset in 0..<name.count where name[offset] != expected[offset] { return false }
+                return true
             }
             switch name.count {
             case 2 where spells("id"): self = .id

@@ -36,7 +36,7 @@ public struct HTTPRequest: Sendable {
     }
 
     /// Builds the request the server hands to its responder.
-    init(head: HTTPRequestHead, body: HTTPRequestBody, remoteAddress: String?) {
+    init(head: consuming HTTPRequestHead, body: HTTPRequestBody, remoteAddress: String?) {
         self.method = head.method
         self.target = head.target
         self.path = head.path
