@@ -52,8 +52,10 @@ final class EventLoop: TaskExecutor, @unchecked Sendable {
     private let inbox = Mutex(Inbox())
 
     // Loop-thread state.
-    private var pending: [Work] = []
-    private var registrations: [Int32: Registration] = [:]
+    // Loop-thread state touched for every event; no access overlaps another
+    // (handlers run after the access ends), so dynamic exclusivity checks are off.
+    @exclusivity(unchecked) private var pending: [Work] = []
+    @exclusivity(unchecked) private var registrations: [Int32: Registration] = [:]
     private var nextGeneration: UInt32 = 0
 
     private enum Work {
