@@ -95,7 +95,7 @@ results.append(try run("verify + read event.data (builds data)") { blackHole(try
 results.append(try run("verify: [UInt8] body") { blackHole(try webhooks.verify(headers: headers, body: bodyBytes)) })
 results.append(try run("verify: Data body") { blackHole(try webhooks.verify(headers: headers, body: bodyData)) })
 results.append(try run("verifySignature (headers, timestamp, HMAC; no JSON)") { blackHole(try webhooks.verifySignature(headers: headers, body: bodyBytes)) })
-results.append(try run("HMAC-SHA256 alone (EVP_MAC_CTX_dup)") { blackHole(try hmac.authenticationCode(for: message)) })
+results.append(try run("HMAC-SHA256 alone (reused EVP_MAC copy)") { blackHole(try hmac.authenticationCode(for: message)) })
 results.append(try run("JSON alone: JSONValue.parse (strict, full tree)") { blackHole(try JSONValue.parse(utf8: bodyBytes)) })
 results.append(try run("JSON alone: JSONSerialization -> JSONValue") { blackHole(try FoundationJSON.viaSerialization(bodyData)) })
 results.append(try run("JSON alone: JSONDecoder -> JSONValue") { blackHole(try FoundationJSON.viaDecoder(bodyData)) })
