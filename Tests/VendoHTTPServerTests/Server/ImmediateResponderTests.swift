@@ -54,4 +54,31 @@ private struct TwoSpeedResponder: HTTPImmediateResponder {
         }
         #expect(responder.calls.all == ["task /now"], "not offered: the body was not in memory")
     }
+
+    @Test func aClientLeavingRightAfterAHandedOnRequestCancelsItsTask() async throws {
+        /// Hands everything on; the task waits until it is cancelled.
+        struct Waiting: HTTPImmediateResponder {
+            let cancelled = Gate()
+            func respondImmediately(to request: inout HTTPRequest) -> HTTPResponse? { nil }
+            func respond(to request: HTTPRequest) async throws -> HTTPResponse {
+                do {
+                    try await Task.sleep(for: .seconds(60))
+                } catch {
+                    cancelled.open()
+                    throw error
+                }
+                return .text("not cancelled")
+            }
+        }
+        let responder = Waiting()
+        try await withServer(responder: responder) { server in
+            let client = try await RawClient.connect(port: server.port)
+            // The end of file may reach the server before or after the task
+            // starts; either way the task must be cancelled.
+            try await client.send("GET /wait HTTP/1.1\r\nHost: x\r\n\r\n")
+            client.shutdownWrite()
+            #expect(await responder.cancelled.wait(timeout: .seconds(10)), "the handler was not cancelled")
+            #expect(try await client.waitForClose())
+        }
+    }
 }
