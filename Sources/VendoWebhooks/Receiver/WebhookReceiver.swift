@@ -162,9 +162,9 @@ public struct WebhookReceiver: HTTPImmediateResponder {
         // head, and no handler has to run (a duplicate, or none matches). That
         // work is synchronous, so its many locals stay off the task's async
         // frames; only a delivery that must wait is carried further, boxed.
-        switch admit(request) {
+        guard let decision = admit(request) else { return try await respondAfterReadingBody(request) }
+        switch decision {
         case .answered(let response): return response
-        case .bodyNotInMemory: return try await respondAfterReadingBody(request)
         case .mustWait(let delivery, let claimed): return await answer(delivery, claimed: claimed)
         }
     }
@@ -176,11 +176,11 @@ public struct WebhookReceiver: HTTPImmediateResponder {
     /// server calls next (so nothing is verified twice).
     public func respondImmediately(to request: inout HTTPRequest) -> HTTPResponse? {
         switch admit(request) {
-        case .answered(let response):
+        case .answered(let response)?:
             return response
-        case .bodyNotInMemory:
-            return nil
-        case .mustWait(let delivery, let claimed):
+        case nil:
+            return nil  // the body still streams: respond(to:) reads it
+        case .mustWait(let delivery, let claimed)?:
             request.userInfo[AdmittedDeliveryKey.self] = AdmittedDelivery(delivery: delivery, claimed: claimed)
             return nil
         }
@@ -197,31 +197,30 @@ public struct WebhookReceiver: HTTPImmediateResponder {
         typealias Value = AdmittedDelivery
     }
 
-    /// What can be decided about a request without waiting.
-    enum Admission {
+    /// What is decided about a delivery without waiting.
+    enum Decision {
         /// The response, complete.
         case answered(HTTPResponse)
-        /// The body still streams from the client: read it first.
-        case bodyNotInMemory
         /// Handlers must run or another delivery of the key is in flight;
         /// `claimed` says whether the key is already ours.
         indirect case mustWait(WebhookDelivery, claimed: Bool)
     }
 
+    /// The decision, or `nil` while the body still streams from the client.
     @inline(never)  // keeps its locals out of the callers' async frames
-    func admit(_ request: HTTPRequest) -> Admission {
+    func admit(_ request: HTTPRequest) -> Decision? {
         guard request.method == .post else {
             metrics.record(.methodNotAllowed)
             return .answered(ReceiverResponses.methodNotAllowed())
         }
         guard let body = request.body.bufferedBytes, body.count <= configuration.maxBodySize else {
-            return .bodyNotInMemory
+            return nil
         }
         return admit(request, body: body)
     }
 
     @inline(never)
-    func admit(_ request: HTTPRequest, body: [UInt8]) -> Admission {
+    func admit(_ request: HTTPRequest, body: [UInt8]) -> Decision {
         // One pass over the headers serves both the verifier and the delivery.
         let scan = Self.scanHeaders(request.headers)
         let verified: SignatureCheck.Verified
@@ -252,7 +251,6 @@ public struct WebhookReceiver: HTTPImmediateResponder {
         }
         switch admit(request, body: body) {
         case .answered(let response): return response
-        case .bodyNotInMemory: preconditionFailure("admit(_:body:) never asks for the body")
         case .mustWait(let delivery, let claimed): return await answer(delivery, claimed: claimed)
         }
     }
