@@ -120,4 +120,27 @@ final class ManualClock: Sendable {
         window.finish("b", succeeded: false)
         #expect(window.claimWithoutWaiting("b") == .run, "a failure is not remembered")
     }
+
+    @Test func countsStayRightThroughExpiryReclaimsAndStrayFinishes() {
+        let clock = ManualClock()
+        let window = DedupeWindow(capacity: 10, window: .seconds(60), now: clock.function)
+        #expect(window.claimWithoutWaiting("a") == .run)
+        #expect(window.inFlightCount == 1)
+        window.finish("a", succeeded: true)
+        #expect(window.inFlightCount == 0)
+        #expect(window.count == 1)
+        window.finish("a", succeeded: false)  // not claimed: a failure forgets nothing
+        #expect(window.contains("a"))
+        clock.advance(61)
+        #expect(window.claimWithoutWaiting("a") == .run, "expired: it runs again")
+        #expect(window.inFlightCount == 1)
+        #expect(window.count == 0, "the expired success no longer counts")
+        window.finish("a", succeeded: true)
+        #expect(window.count == 1)
+        #expect(window.inFlightCount == 0)
+        window.finish("b", succeeded: true)  // remembered without a claim
+        #expect(window.count == 2)
+        #expect(window.contains("b"))
+        #expect(window.inFlightCount == 0)
+    }
 }

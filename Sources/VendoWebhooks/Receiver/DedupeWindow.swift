@@ -39,28 +39,90 @@ public final class DedupeWindow: Sendable {
     /// Default for ``init(capacity:window:now:)``: 20 000 keys (a few MiB at most).
     public static let defaultCapacity = 20_000
 
-    private struct Remembered {
-        var expiresAt: Double
-        var sequence: UInt64
+    /// What is known about one key. One table for both states, so each step
+    /// of a delivery hashes its key once.
+    private enum Entry {
+        /// Only ever a lookup's default: the key is not in the table.
+        case vacant
+        /// Handlers are running; these deliveries of the key wait for the outcome.
+        case inFlight([CheckedContinuation<Void, Never>])
+        /// Handled successfully; a repeat before `expiresAt` is a duplicate.
+        case remembered(expiresAt: Double, sequence: UInt64)
     }
 
     private struct State {
-        var remembered: [String: Remembered] = [:]
+        var entries: [String: Entry] = [:]
+        var rememberedCount = 0
+        var inFlightCount = 0
         /// Insertion order = expiry order (the window is fixed), oldest at `head`.
         var order: [(key: String, sequence: UInt64)] = []
         var head = 0
         var nextSequence: UInt64 = 0
-        var inFlight: [String: [CheckedContinuation<Void, Never>]] = [:]
+
+        /// `claimWithoutWaiting` in one lookup: the entry is changed in place.
+        mutating func claim(_ key: String, now: Double) -> Claim? {
+            var outcome: Claim?
+            var forgotExpired = false
+            Self.claim(&entries[key, default: .vacant], now: now, outcome: &outcome, forgotExpired: &forgotExpired)
+            if forgotExpired { rememberedCount -= 1 }
+            if outcome == .run { inFlightCount += 1 }
+            return outcome
+        }
+
+        private static func claim(_ entry: inout Entry, now: Double, outcome: inout Claim?, forgotExpired: inout Bool) {
+            switch entry {
+            case .vacant:
+                entry = .inFlight([])
+                outcome = .run
+            case .inFlight:
+                outcome = nil
+            case .remembered(let expiresAt, _) where expiresAt > now:
+                outcome = .duplicate
+            case .remembered:
+                // Expired: it no longer counts, and this delivery runs again.
+                entry = .inFlight([])
+                forgotExpired = true
+                outcome = .run
+            }
+        }
+
+        /// Ends a claim; returns the deliveries that waited for it.
+        mutating func finish(_ key: String, succeeded: Bool, expiresAt: Double) -> [CheckedContinuation<Void, Never>] {
+            let previous: Entry?
+            if succeeded {
+                let sequence = nextSequence
+                nextSequence &+= 1
+                previous = entries.updateValue(.remembered(expiresAt: expiresAt, sequence: sequence), forKey: key)
+                rememberedCount += 1
+                order.append((key, sequence))
+            } else if let index = entries.index(forKey: key), case .inFlight = entries[index].value {
+                previous = entries.remove(at: index).value
+            } else {
+                previous = nil  // nothing was claimed: a failure changes nothing
+            }
+            switch previous {
+            case .inFlight(let waiters)?:
+                inFlightCount -= 1
+                return waiters
+            case .remembered?:
+                rememberedCount -= 1  // remembered again (finish without a claim)
+                return []
+            case .vacant?, nil:
+                return []
+            }
+        }
 
         mutating func forgetExpired(now: Double, capacity: Int) {
             while head < order.count {
                 let (key, sequence) = order[head]
-                guard let entry = remembered[key], entry.sequence == sequence else {
-                    head += 1  // stale: the key was forgotten or remembered again later
+                guard let index = entries.index(forKey: key),
+                      case .remembered(let expiresAt, sequence) = entries[index].value else {
+                    head += 1  // stale: the key was forgotten, claimed again or remembered again later
                     continue
                 }
-                guard entry.expiresAt <= now || remembered.count > capacity else { break }
-                remembered.removeValue(forKey: key)
+                guard expiresAt <= now || rememberedCount > capacity else { break }
+                entries.remove(at: index)
+                rememberedCount -= 1
                 head += 1
             }
             if head > 1024, head * 2 > order.count {
@@ -104,8 +166,9 @@ public final class DedupeWindow: Sendable {
             if let claim = claimWithoutWaiting(key) { return claim }
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                 let queued = state.withLock { state -> Bool in
-                    guard state.inFlight[key] != nil else { return false }
-                    state.inFlight[key]!.append(continuation)
+                    guard case .inFlight(var waiters)? = state.entries[key] else { return false }
+                    waiters.append(continuation)
+                    state.entries[key] = .inFlight(waiters)
                     return true
                 }
                 // The holder finished between the two locks: look again at once.
@@ -119,26 +182,14 @@ public final class DedupeWindow: Sendable {
     /// receiver's hot path: no suspension point when nothing is in flight.
     func claimWithoutWaiting(_ key: String) -> Claim? {
         let time = now()
-        // Expired keys are dropped in finish(); here an expired entry simply does not count.
-        return state.withLock { state -> Claim? in
-            if let entry = state.remembered[key], entry.expiresAt > time { return .duplicate }
-            if state.inFlight[key] != nil { return nil }
-            state.inFlight[key] = []
-            return .run
-        }
+        return state.withLock { $0.claim(key, now: time) }
     }
 
     /// Ends a claim: remembers `key` when the handlers succeeded, and wakes waiters.
     public func finish(_ key: String, succeeded: Bool) {
         let time = now()
         let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
-            let waiters = state.inFlight.removeValue(forKey: key) ?? []
-            if succeeded {
-                let sequence = state.nextSequence
-                state.nextSequence &+= 1
-                state.remembered[key] = Remembered(expiresAt: time + windowSeconds, sequence: sequence)
-                state.order.append((key, sequence))
-            }
+            let waiters = state.finish(key, succeeded: succeeded, expiresAt: time + windowSeconds)
             state.forgetExpired(now: time, capacity: capacity)
             return waiters
         }
@@ -149,8 +200,8 @@ public final class DedupeWindow: Sendable {
     public func contains(_ key: String) -> Bool {
         let time = now()
         return state.withLock { state in
-            guard let entry = state.remembered[key] else { return false }
-            return entry.expiresAt > time
+            guard case .remembered(let expiresAt, _)? = state.entries[key] else { return false }
+            return expiresAt > time
         }
     }
 
@@ -159,15 +210,20 @@ public final class DedupeWindow: Sendable {
         let time = now()
         return state.withLock { state in
             state.forgetExpired(now: time, capacity: capacity)
-            return state.remembered.count
+            return state.rememberedCount
         }
     }
 
     /// How many deliveries wait for the in-flight claim of `key`.
-    func waiterCount(_ key: String) -> Int { state.withLock { $0.inFlight[key]?.count ?? 0 } }
+    func waiterCount(_ key: String) -> Int {
+        state.withLock { state in
+            guard case .inFlight(let waiters)? = state.entries[key] else { return 0 }
+            return waiters.count
+        }
+    }
 
     /// How many claims are in flight (handlers running).
-    public var inFlightCount: Int { state.withLock { $0.inFlight.count } }
+    public var inFlightCount: Int { state.withLock { $0.inFlightCount } }
 }
 
 extension Duration {
