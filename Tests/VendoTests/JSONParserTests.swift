@@ -82,6 +82,10 @@ struct JSONParserTests {
             ("\"\\ud800\"", "high surrogate \\uD800 is not followed by a low surrogate"),
             ("1e400", "number 1e400 is out of range"),
             ("\"a\u{1}\"", "control character U+0001 must be escaped"),
+            (#"{"a":1 "b":2}"#, "byte 7: unexpected '\"', expected ',' or '}'"),
+            (#"{"a":1"#, "byte 6: unexpected end of input, expected ',' or '}'"),
+            ("[1 2]", "byte 3: unexpected '2', expected ',' or ']'"),
+            ("[1", "byte 2: unexpected end of input, expected ',' or ']'"),
         ] {
             do {
                 _ = try Self.parse(text)

@@ -153,19 +153,7 @@ package struct JSONParser {
                 build = false
                 _ = try parseValue()
             }
-            skipWhitespace()
-            guard index < bytes.count else { throw failure("unexpected end of input, expected ',' or '}'") }
-            switch bytes[index] {
-            case UInt8(ascii: ","):
-                index += 1
-                skipWhitespace()
-            case UInt8(ascii: "}"):
-                index += 1
-                depth -= 1
-                return envelope
-            default:
-                throw failure("unexpected \(describeCurrent()), expected ',' or '}'")
-            }
+            if try closes(UInt8(ascii: "}")) { return envelope }
         }
     }
 
@@ -248,15 +236,7 @@ package struct JSONParser {
             skipWhitespace()
             let value = try parseValue()
             if build { members.append((key, value)) }
-            skipWhitespace()
-            guard index < bytes.count else { throw failure("unexpected end of input, expected ',' or '}'") }
-            switch bytes[index] {
-            case UInt8(ascii: ","):
-                index += 1
-                skipWhitespace()
-            case UInt8(ascii: "}"):
-                index += 1
-                depth -= 1
+            if try closes(UInt8(ascii: "}")) {
                 guard build else { return .null }
                 var object = [String: JSONValue](minimumCapacity: members.count - base)
                 for position in base..<members.count {
@@ -264,8 +244,6 @@ package struct JSONParser {
                 }
                 members.removeSubrange(base...)
                 return .object(object)
-            default:
-                throw failure("unexpected \(describeCurrent()), expected ',' or '}'")
             }
         }
     }
@@ -283,19 +261,28 @@ package struct JSONParser {
         while true {
             let element = try parseValue()
             if build { array.append(element) }
+            if try closes(UInt8(ascii: "]")) { return .array(array) }
+        }
+    }
+
+    /// After a member or an element: `true` when `closing` ends the container
+    /// (its depth is left), `false` after a comma (and the whitespace after it).
+    private mutating func closes(_ closing: UInt8) throws(Failure) -> Bool {
+        skipWhitespace()
+        guard index < bytes.count else {
+            throw failure("unexpected end of input, expected ',' or '\(Character(Unicode.Scalar(closing)))'")
+        }
+        switch bytes[index] {
+        case UInt8(ascii: ","):
+            index += 1
             skipWhitespace()
-            guard index < bytes.count else { throw failure("unexpected end of input, expected ',' or ']'") }
-            switch bytes[index] {
-            case UInt8(ascii: ","):
-                index += 1
-                skipWhitespace()
-            case UInt8(ascii: "]"):
-                index += 1
-                depth -= 1
-                return .array(array)
-            default:
-                throw failure("unexpected \(describeCurrent()), expected ',' or ']'")
-            }
+            return false
+        case closing:
+            index += 1
+            depth -= 1
+            return true
+        default:
+            throw failure("unexpected \(describeCurrent()), expected ',' or '\(Character(Unicode.Scalar(closing)))'")
         }
     }
 
