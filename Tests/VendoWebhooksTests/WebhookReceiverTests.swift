@@ -343,6 +343,25 @@ import VendoHTTPServer
         #expect(receiver.metrics.count(.duplicate) == 1)
     }
 
+    @Test func handlersSeeTheForwardedHeadersOnceEachUnderTheirCanonicalNames() async throws {
+        var receiver = Fixture.receiver()
+        let seen = Recorder<WebhookDelivery>()
+        receiver.onAny { seen.append($0) }
+        let request = Fixture.post(Fixture.envelope(id: "evt_headers"), extra: [
+            ("user-agent", "Vendo-Hooks/1"), ("X-Other", "not forwarded"),
+            ("x-vendo-connection-id", " conn_1 "), ("X-Vendo-Connection-Id", "conn_2"),
+        ])
+        #expect(try await receiver.respond(to: request).status == .ok)
+        let delivery = try #require(seen.all.first)
+        let names = delivery.headers.map(\.name)
+        #expect(Set(names) == ["Vendo-Timestamp", "Content-Type", "User-Agent", "X-Vendo-Connection-Id"])
+        #expect(names.count == 4, "the first of each only")
+        #expect(delivery.headers["User-Agent"] == "Vendo-Hooks/1")
+        #expect(delivery.headers["X-Vendo-Connection-Id"] == " conn_1 ", "forwarded as received (a parser trims OWS)")
+        #expect(delivery.connectionID == "conn_1")
+        #expect(!delivery.headers.contains("Vendo-Signature"))
+    }
+
     @Test func respondImmediatelyAnswersWhatNeedsNoHandlerAndHandsTheRestOnVerified() async throws {
         var receiver = Fixture.receiver()
         let runs = Recorder<String>()

@@ -228,19 +228,19 @@ public struct WebhookReceiver: HTTPImmediateResponder {
         case .success(let value): verified = value
         case .failure(let rejection): return .answered(rejectInvalid(rejection.message))
         }
-        let delivery = Self.makeDelivery(verified, body: body, scan: scan)
-        switch dedupe.claimWithoutWaiting(delivery.dedupeKey) {
+        let name = Self.name(of: verified, scan: scan)
+        switch dedupe.claimWithoutWaiting(name.dedupeKey) {
         case .duplicate?:
-            finishLog(delivery, .duplicate)
-            return .answered(ReceiverResponses.duplicate(id: delivery.id))
-        case .run? where !registry.hasHandler(for: delivery.type):
-            dedupe.finish(delivery.dedupeKey, succeeded: true)
-            finishLog(delivery, .ok)
-            return .answered(ReceiverResponses.ok(id: delivery.id))
-        case .run?:
-            return .mustWait(delivery, claimed: true)
-        case nil:
-            return .mustWait(delivery, claimed: false)
+            finishLog(id: name.id, type: name.type, .duplicate)
+            return .answered(ReceiverResponses.duplicate(id: name.id))
+        case .run? where !registry.hasHandler(for: name.type):
+            dedupe.finish(name.dedupeKey, succeeded: true)
+            finishLog(id: name.id, type: name.type, .ok)
+            return .answered(ReceiverResponses.ok(id: name.id))
+        case let claim:
+            // Handlers must run, or another delivery of the key is in flight.
+            let delivery = Self.makeDelivery(verified, body: body, scan: scan, name: name, headers: request.headers)
+            return .mustWait(delivery, claimed: claim == .run)
         }
     }
 
@@ -330,11 +330,15 @@ public struct WebhookReceiver: HTTPImmediateResponder {
     }
 
     private func finishLog(_ delivery: WebhookDelivery, _ outcome: WebhookOutcome) {
+        finishLog(id: delivery.id, type: delivery.type, outcome)
+    }
+
+    private func finishLog(id: String, type: String, _ outcome: WebhookOutcome) {
         metrics.record(outcome)
         logger.debug(
             "webhook delivery",
             metadata: [
-                "webhook.event_id": "\(delivery.id)", "webhook.event_type": "\(delivery.type)",
+                "webhook.event_id": "\(id)", "webhook.event_type": "\(type)",
                 "webhook.outcome": "\(outcome.rawValue)",
             ])
     }
@@ -344,81 +348,114 @@ public struct WebhookReceiver: HTTPImmediateResponder {
     /// The header fields handed to handlers (never the signature).
     static let forwardedHeaderNames = ["Vendo-Timestamp", "X-Vendo-Provider", "X-Vendo-Connection-Id", "Content-Type", "User-Agent"]
 
-    /// What one pass over the request headers finds.
+    /// Which of `forwardedHeaderNames` (its index), or 5 for `Vendo-Signature`.
+    private static func fieldKind(_ name: UnsafeBufferPointer<UInt8>) -> Int? {
+        switch name.count {
+        case 15 where asciiEqualsIgnoringCase(name, "Vendo-Timestamp"): 0
+        case 16 where asciiEqualsIgnoringCase(name, "X-Vendo-Provider"): 1
+        case 21 where asciiEqualsIgnoringCase(name, "X-Vendo-Connection-Id"): 2
+        case 12 where asciiEqualsIgnoringCase(name, "Content-Type"): 3
+        case 10 where asciiEqualsIgnoringCase(name, "User-Agent"): 4
+        case 15 where asciiEqualsIgnoringCase(name, "Vendo-Signature"): 5
+        default: nil
+        }
+    }
+
+    /// What one pass over the request headers finds for verifying and naming
+    /// a delivery.
     struct HeaderScan {
         /// The `Vendo-Signature` and `Vendo-Timestamp` fields, counted (the
         /// verifier refuses repeats, so none may be dropped here).
         var signature = HeaderLookup.Found.missing
         var timestamp = HeaderLookup.Found.missing
-        var kept: [(name: String, value: String)] = []
+        /// The first `X-Vendo-Provider`, normalised.
         var provider: String?
+        /// The first `X-Vendo-Connection-Id`, trimmed.
         var connectionID: String?
     }
 
     /// One pass over the header bytes instead of a case-insensitive lookup per
-    /// name; a `String` is made only for the fields kept.
+    /// name; a `String` is made only for the four fields it wants.
     static func scanHeaders(_ headers: HTTPHeaders) -> HeaderScan {
         var scan = HeaderScan()
+        var sawProvider = false
+        var sawConnection = false
         headers.forEachFieldBytes { name, value in
-            let kind: Int
-            switch name.count {
-            case 15 where asciiEqualsIgnoringCase(name, "Vendo-Timestamp"): kind = 0
-            case 16 where asciiEqualsIgnoringCase(name, "X-Vendo-Provider"): kind = 1
-            case 21 where asciiEqualsIgnoringCase(name, "X-Vendo-Connection-Id"): kind = 2
-            case 12 where asciiEqualsIgnoringCase(name, "Content-Type"): kind = 3
-            case 10 where asciiEqualsIgnoringCase(name, "User-Agent"): kind = 4
-            case 15 where asciiEqualsIgnoringCase(name, "Vendo-Signature"): kind = 5
+            switch fieldKind(name) {
+            case 0?: scan.timestamp.add(HeaderLookup.trimmed(Substring(String(decoding: value, as: UTF8.self))))
+            case 5?: scan.signature.add(HeaderLookup.trimmed(Substring(String(decoding: value, as: UTF8.self))))
+            case 1? where !sawProvider:
+                sawProvider = true
+                scan.provider = normalizedProvider(String(decoding: value, as: UTF8.self))
+            case 2? where !sawConnection:
+                sawConnection = true
+                scan.connectionID = trimmedNonEmpty(String(decoding: value, as: UTF8.self))
             default: return
             }
-            let text = String(decoding: value, as: UTF8.self)
-            switch kind {
-            case 0: scan.timestamp.add(HeaderLookup.trimmed(Substring(text)))
-            case 5:
-                scan.signature.add(HeaderLookup.trimmed(Substring(text)))
-                return  // only for the verifier
-            default: break
-            }
-            // Keep the first of each (the verifier refuses repeated timestamps anyway).
-            let canonical = forwardedHeaderNames[kind]
-            guard !scan.kept.contains(where: { $0.name == canonical }) else { return }
-            if scan.kept.isEmpty { scan.kept.reserveCapacity(forwardedHeaderNames.count) }
-            scan.kept.append((canonical, text))
-            if kind == 1 { scan.provider = normalizedProvider(text) }
-            if kind == 2 { scan.connectionID = trimmedNonEmpty(text) }
         }
         return scan
     }
 
-    static func makeDelivery(_ verified: SignatureCheck.Verified, body: [UInt8], scan: HeaderScan) -> WebhookDelivery {
-        let kept = HTTPHeaders(scan.kept)
-        let json: DeliveryJSON
-        switch verified {
-        case .object(let event):
-            // The SDK reports a missing or non-string member as "".
-            if !event.id.isEmpty, !event.type.isEmpty {
-                return WebhookDelivery(
-                    id: event.id, type: event.type, occurredAt: event.occurredAt, rawBody: body, provider: scan.provider,
-                    connectionID: scan.connectionID, dedupeKey: event.id, isEnvelope: true, source: .vendo,
-                    headers: kept, json: .event(event))
-            }
-            json = .event(event)
-        case .other(let value):
-            json = .parsed(value)
+    /// The headers a delivery carries to its handlers: the first of each of
+    /// `forwardedHeaderNames`, under its canonical spelling. Built only for a
+    /// delivery that handlers will see.
+    static func forwardedHeaders(_ headers: HTTPHeaders) -> HTTPHeaders {
+        var kept = HTTPHeaders()
+        var seen = 0  // one bit per index of forwardedHeaderNames
+        headers.forEachFieldBytes { name, value in
+            guard let kind = fieldKind(name), kind < forwardedHeaderNames.count, seen & (1 << kind) == 0 else { return }
+            seen |= 1 << kind
+            if kept.isEmpty { kept.reserveCapacity(forwardedHeaderNames.count, bytes: 128) }
+            kept.add(name: forwardedHeaderNames[kind], value: String(decoding: value, as: UTF8.self))
         }
-        let name = scan.provider ?? "unknown"
+        return kept
+    }
+
+    /// What names a verified delivery: cheap to work out, so a duplicate or a
+    /// delivery without handlers is answered without building the delivery.
+    struct DeliveryName {
+        let id: String
+        let type: String
+        let dedupeKey: String
+        let isEnvelope: Bool
+    }
+
+    static func name(of verified: SignatureCheck.Verified, scan: HeaderScan) -> DeliveryName {
+        // The SDK reports a missing or non-string member as "".
+        if case .object(let event) = verified, !event.id.isEmpty, !event.type.isEmpty {
+            return DeliveryName(id: event.id, type: event.type, dedupeKey: event.id, isEnvelope: true)
+        }
+        let provider = scan.provider ?? "unknown"
         let key: String
         // Only Telegram needs a member of a provider body; its handlers read the update anyway,
         // and the event keeps what is built here.
-        if name == "telegram", case .object(let event) = verified, case .int(let updateID)? = event.payload["update_id"] {
+        if provider == "telegram", case .object(let event) = verified, case .int(let updateID)? = event.payload["update_id"] {
             key = "telegram:\(scan.connectionID ?? ""):\(updateID)"
         } else {
             // Verified, so exactly one signature field was found.
             let signature = (scan.signature.value ?? "").lowercased()
-            key = "\(name):sig:\(signature)"
+            key = "\(provider):sig:\(signature)"
+        }
+        return DeliveryName(id: key, type: "provider.\(provider)", dedupeKey: key, isEnvelope: false)
+    }
+
+    static func makeDelivery(
+        _ verified: SignatureCheck.Verified, body: [UInt8], scan: HeaderScan, name: DeliveryName, headers: HTTPHeaders
+    ) -> WebhookDelivery {
+        let json: DeliveryJSON
+        let occurredAt: String
+        switch verified {
+        case .object(let event):
+            json = .event(event)
+            occurredAt = name.isEnvelope ? event.occurredAt : ""
+        case .other(let value):
+            json = .parsed(value)
+            occurredAt = ""
         }
         return WebhookDelivery(
-            id: key, type: "provider.\(name)", occurredAt: "", rawBody: body, provider: scan.provider,
-            connectionID: scan.connectionID, dedupeKey: key, isEnvelope: false, source: .vendo, headers: kept, json: json)
+            id: name.id, type: name.type, occurredAt: occurredAt, rawBody: body, provider: scan.provider,
+            connectionID: scan.connectionID, dedupeKey: name.dedupeKey, isEnvelope: name.isEnvelope, source: .vendo,
+            headers: forwardedHeaders(headers), json: json)
     }
 
     private static func trimmedNonEmpty(_ value: String) -> String? {
