@@ -37,7 +37,6 @@ public struct TelegramWebhookResponder: HTTPResponder {
     }
 
     /// Checks the token, then verifies the update's shape and dispatches it.
-    @inline(never)  // keeps its frame out of the endpoint's, which every delivery allocates
     public func respond(to request: HTTPRequest) async throws -> HTTPResponse {
         guard request.method == .post else {
             receiver.metrics.record(.methodNotAllowed)
