@@ -80,6 +80,21 @@ struct HMACSHA256Tests {
         #expect(mismatches == 0)
     }
 
+    @Test("at most maxSpares copies are kept for reuse, however many were out at once")
+    func sparesAreBounded() throws {
+        let hmac = try HMACSHA256(key: "Jefe")
+        // Each level holds its working copy while the next one takes another.
+        func hold(_ depth: Int) -> Bool {
+            hmac.context.withWorkingCopy { _, _ in depth == 0 || hold(depth - 1) }
+        }
+        #expect(hold(KeyedHMACContext.maxSpares + 3))  // maxSpares + 4 copies out at once
+        #expect(hmac.context.spareCount == KeyedHMACContext.maxSpares)
+        // A kept copy is reused and still gives the right code.
+        let message = Array("what do ya want for nothing?".utf8)
+        #expect(WebhookSigner.hex(try hmac.authenticationCode(for: message)) == Self.rfc4231[1].expected)
+        #expect(hmac.context.spareCount == KeyedHMACContext.maxSpares)
+    }
+
     @Test("String, ArraySlice and Data messages give the bytes' code")
     func messageShapes() throws {
         let hmac = try HMACSHA256(key: "Jefe")

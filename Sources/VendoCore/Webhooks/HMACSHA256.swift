@@ -91,7 +91,7 @@ public struct HMACSHA256: Sendable {
 final class KeyedHMACContext: @unchecked Sendable {
     let pointer: OpaquePointer
     private let spares = Locked<[OpaquePointer]>([])
-    private static let maxSpares = 16
+    static let maxSpares = 16
 
     init?(key: UnsafeRawBufferPointer) {
         guard let pointer = vendo_hmac_sha256_new(key.baseAddress?.assumingMemoryBound(to: UInt8.self), key.count)
@@ -116,6 +116,9 @@ final class KeyedHMACContext: @unchecked Sendable {
         if !kept { EVP_MAC_CTX_free(copy) }
         return true
     }
+
+    /// How many used copies wait for reuse (for tests).
+    var spareCount: Int { spares.withLock { $0.count } }
 
     deinit {
         for copy in spares.withLock({ $0 }) { EVP_MAC_CTX_free(copy) }
