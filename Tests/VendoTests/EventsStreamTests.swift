@@ -70,7 +70,9 @@ struct EventsStreamTests {
             .events([": ping\n\n", sseBlock(id: "e1", type: "connection.connected"), sseBlock(id: "e2", type: "x")]),
             // The server replays from after e2; the cut-off partial event below must not count as received.
             .events([sseBlock(id: "e3", type: "x"), "id: e4\ndata: {\"cut"], ending: .fail(.networkConnectionLost)),
-            .events([sseBlock(id: "e4", type: "x"), sseBlock(id: "e5", type: "billing.balance_changed")]),
+            // Open until the test is done: a last body that ended could add a
+            // reconnect wait before the test reads them (seen in CI).
+            .events([sseBlock(id: "e4", type: "x"), sseBlock(id: "e5", type: "billing.balance_changed")], ending: .hang),
         ])
         let sleeps = RecordedSleeps()
         let events = try await firstEvents(5, of: try subscribe(transport, sleeps: sleeps))
@@ -108,7 +110,7 @@ struct EventsStreamTests {
     @Test func jitterAddsUpToAQuarter() async throws {
         let transport = ScriptedStreamTransport([
             .networkError(.cannotConnectToHost), .networkError(.cannotConnectToHost),
-            .events([sseBlock(id: "ok", type: "x")]),
+            .events([sseBlock(id: "ok", type: "x")], ending: .hang),  // no reconnect wait after "ok"
         ])
         let sleeps = RecordedSleeps()
         let sequence = try subscribe(transport, sleeps: sleeps) { $0.random = { 1 } }
@@ -121,7 +123,7 @@ struct EventsStreamTests {
             .respond(
                 status: 429, headers: ["Vendo-Error-Code": "rate_limit_sse_streams", "Retry-After": "7"],
                 chunks: ["{\"error\":{\"code\":\"rate_limit_sse_streams\"}}"], ending: .finish),
-            .events([sseBlock(id: "ok", type: "x")]),
+            .events([sseBlock(id: "ok", type: "x")], ending: .hang),  // no reconnect wait after "ok"
         ])
         let sleeps = RecordedSleeps()
         let reasons = Locked<[EventStreamReconnect.Reason]>([])
@@ -137,7 +139,7 @@ struct EventsStreamTests {
         let transport = ScriptedStreamTransport([
             .events(["retry: 250\n\n", sseBlock(id: "1", type: "x")]),
             .networkError(.cannotConnectToHost),
-            .events([sseBlock(id: "2", type: "x")]),
+            .events([sseBlock(id: "2", type: "x")], ending: .hang),  // no reconnect wait after "2"
         ])
         let sleeps = RecordedSleeps()
         _ = try await firstEvents(2, of: try subscribe(transport, sleeps: sleeps))
@@ -148,7 +150,7 @@ struct EventsStreamTests {
     @Test func aZeroRetryCannotCauseABusyLoop() async throws {
         let transport = ScriptedStreamTransport([
             .events(["retry: 0\n\n", sseBlock(id: "1", type: "x")]),
-            .events([sseBlock(id: "2", type: "x")]),
+            .events([sseBlock(id: "2", type: "x")], ending: .hang),  // no reconnect wait after "2"
         ])
         let sleeps = RecordedSleeps()
         _ = try await firstEvents(2, of: try subscribe(transport, sleeps: sleeps))
