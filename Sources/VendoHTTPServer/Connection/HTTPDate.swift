@@ -1,29 +1,26 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import Synchronization
 
 /// The `Date` header value (IMF-fixdate, RFC 9110 §5.6.7), formatted at most
-/// once per second and shared by every connection: a response copies 29
-/// cached bytes instead of formatting a date.
-enum HTTPDate {
-    private struct Cache {
-        var second = -1
-        var bytes: [UInt8] = []
-    }
-
-    private static let cache = Mutex(Cache())
+/// once per second: a response copies 29 cached bytes instead of formatting
+/// a date.
+///
+/// Each event loop keeps its own (``EventLoop/httpDate``). One cache shared
+/// by every loop needed a lock, and its lock word and bytes moved between
+/// the cores' caches on every response.
+struct HTTPDate {
+    private var second = -1
+    private var bytes: [UInt8] = []
 
     /// Appends the current date, e.g. `Sun, 06 Nov 1994 08:49:37 GMT`.
-    static func append(to output: inout [UInt8]) {
+    mutating func append(to output: inout [UInt8]) {
         let now = time(nil)
-        cache.withLock { cache in
-            if cache.second != now {
-                cache.second = now
-                cache.bytes = format(now)
-            }
-            output.append(contentsOf: cache.bytes)
+        if second != now {
+            second = now
+            bytes = Self.format(now)
         }
+        output.append(contentsOf: bytes)
     }
 
     /// Formats a Unix time as IMF-fixdate without Foundation.

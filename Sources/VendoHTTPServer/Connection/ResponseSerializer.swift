@@ -36,7 +36,8 @@ enum ResponseSerializer {
     /// Appends the status line and headers, ending with the empty line.
     /// On an invalid header nothing is appended and `InvalidHeader` is thrown.
     static func appendHead(status: HTTPStatus, headers: HTTPHeaders, framing: Framing,
-                           connection: ConnectionHeader, to out: inout [UInt8]) throws(InvalidHeader) {
+                           connection: ConnectionHeader, date: inout HTTPDate,
+                           to out: inout [UInt8]) throws(InvalidHeader) {
         let start = out.count
         appendStatusLine(status, to: &out)
         var hasDate = false
@@ -72,7 +73,7 @@ enum ResponseSerializer {
         }
         if !hasDate {
             append("Date: ", to: &out)
-            HTTPDate.append(to: &out)
+            date.append(to: &out)
             out.append(0x0D)
             out.append(0x0A)
         }

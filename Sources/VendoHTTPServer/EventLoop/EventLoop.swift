@@ -84,6 +84,10 @@ final class EventLoop: TaskExecutor, @unchecked Sendable {
     /// per read (a temporary allocation this large is not on the stack).
     /// Loops live as long as the process, so it is never freed.
     let readBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: EventLoop.readBufferSize, alignment: 16)
+    /// The `Date` header cache of the connections on this loop. Used only on
+    /// the loop's thread, within one response, so unchecked like the
+    /// loop's other state.
+    @exclusivity(unchecked) var httpDate = HTTPDate()
     /// The registration token of the wake-up eventfd (generation 0 is never used for descriptors).
     private static let wakeToken: UInt64 = 0
 

@@ -181,7 +181,8 @@ public struct HTTPRequestParser: Sendable {
                     }
                     continue
                 }
-                let parsed = withLine(line) { bytes throws(HTTPParseError) in try RequestLine.parse(bytes, fragmentPolicy: limits.fragmentPolicy) }
+                let policy = limits.fragmentPolicy  // read outside: the closure reading `self` made a copy of the parser
+                let parsed = withLine(line) { bytes throws(HTTPParseError) in try RequestLine.parse(bytes, fragmentPolicy: policy) }
                 head.requestLine = try parsed.get()
                 headStart = readIndex
                 state = .headers
@@ -194,8 +195,11 @@ public struct HTTPRequestParser: Sendable {
                 }
                 if line.isEmpty {
                     let section = Array(buffer[headStart..<line.lowerBound])
-                    let finished = try head.finish(limits: limits, headerSection: section)
-                    head = HeadBuilder()
+                    // Taken out and consumed: the head's strings move on
+                    // instead of being copied and then released here.
+                    var builder = HeadBuilder()
+                    swap(&builder, &head)
+                    let finished = try builder.finish(limits: limits, headerSection: section)
                     emptyLineBytes = 0
                     switch finished.framing {
                     case .none, .contentLength(0): state = .messageEnd

@@ -97,7 +97,7 @@ struct HeadBuilder {
 
     /// Applies the rules that need the whole head, and builds it around
     /// `headerSection`, the header lines as received.
-    func finish(limits: HTTPParserLimits, headerSection: [UInt8]) throws(HTTPParseError) -> HTTPRequestHead {
+    consuming func finish(limits: HTTPParserLimits, headerSection: [UInt8]) throws(HTTPParseError) -> HTTPRequestHead {
         guard let requestLine else {
             preconditionFailure("finish() before the request line was parsed")
         }

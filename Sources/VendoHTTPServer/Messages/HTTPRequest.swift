@@ -36,6 +36,7 @@ public struct HTTPRequest: Sendable {
     }
 
     /// Builds the request the server hands to its responder.
+    @inline(__always)  // in the caller the head's fields move; out of line they were copied
     init(head: consuming HTTPRequestHead, body: HTTPRequestBody, remoteAddress: String?) {
         self.method = head.method
         self.target = head.target

@@ -21,18 +21,27 @@ public struct HTTPResponse: Sendable {
 
     /// A `text/plain; charset=utf-8` response.
     public static func text(_ s: String, status: HTTPStatus = .ok) -> HTTPResponse {
-        HTTPResponse(status: status, headers: textHeaders, body: .string(s))
+        HTTPResponse(status: status, headers: contentType("text/plain; charset=utf-8"), body: .string(s))
     }
 
     /// An `application/json` response with `bytes` as its body.
     public static func json(_ bytes: [UInt8], status: HTTPStatus = .ok) -> HTTPResponse {
-        HTTPResponse(status: status, headers: jsonHeaders, body: .bytes(bytes))
+        HTTPResponse(status: status, headers: contentType("application/json"), body: .bytes(bytes))
     }
 
-    // Built once and shared (copy-on-write): these helpers sit on hot paths,
-    // and a literal would build the header storage again for every response.
-    private static let textHeaders: HTTPHeaders = ["Content-Type": "text/plain; charset=utf-8"]
-    private static let jsonHeaders: HTTPHeaders = ["Content-Type": "application/json"]
+    /// A header list holding only `Content-Type`, built from bytes without a
+    /// dictionary literal. Built per response on purpose: one shared list
+    /// had its reference counts changed by every event loop's thread for
+    /// every response, which cost more than these two small allocations.
+    private static func contentType(_ value: StaticString) -> HTTPHeaders {
+        let name: StaticString = "Content-Type"
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(name.utf8CodeUnitCount + value.utf8CodeUnitCount)
+        name.withUTF8Buffer { bytes.append(contentsOf: $0) }
+        value.withUTF8Buffer { bytes.append(contentsOf: $0) }
+        let split = name.utf8CodeUnitCount
+        return HTTPHeaders(bytes: bytes, spans: [HTTPHeaders.Span(name: 0..<split, value: split..<bytes.count)])
+    }
 }
 
 /// The body of a response: fixed bytes, or a stream the handler writes.
