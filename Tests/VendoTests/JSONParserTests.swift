@@ -327,7 +327,10 @@ struct JSONParserTests {
                 case (.success(.object(let object)), .success(.object(let envelope))):
                     #expect(envelope.id == object["id"]?.stringValue)
                     #expect(envelope.type == object["type"]?.stringValue)
-                    #expect(envelope.occurredAt == object["occurred_at"]?.stringValue)
+                    let occurredAt = envelope.occurredAt.map { range in
+                        bytes.withUnsafeBytes { JSONParser.string(at: range, in: $0) }
+                    }
+                    #expect(occurredAt == object["occurred_at"]?.stringValue)
                     let data = envelope.data.map { range in
                         bytes.withUnsafeBytes { try? JSONParser.parse(UnsafeRawBufferPointer(rebasing: $0[range])) }
                     }
@@ -351,7 +354,8 @@ struct JSONParserTests {
         guard case .object(let envelope)? = scan else { Issue.record("not scanned as an object"); return }
         #expect(envelope.id == "a")
         #expect(envelope.type == "b")
-        #expect(envelope.occurredAt == "c")
+        let occurredAt = try #require(envelope.occurredAt)
+        #expect(bytes.withUnsafeBytes { JSONParser.string(at: occurredAt, in: $0) } == "c")
         let data = try #require(envelope.data)
         #expect(String(decoding: bytes[data], as: UTF8.self) == #"{"k":1}"#)
     }

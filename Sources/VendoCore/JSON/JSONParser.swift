@@ -62,15 +62,25 @@ package struct JSONParser {
     }
 
     /// The top level of a webhook body, scanned without building `data`.
-    struct Envelope {
+    package struct Envelope: Sendable {
         /// The last `id` member, when it is a string.
-        var id: String?
+        package var id: String?
         /// The last `type` member, when it is a string.
-        var type: String?
-        /// The last `occurred_at` member, when it is a string.
-        var occurredAt: String?
+        package var type: String?
+        /// The byte range of the last `occurred_at` member, quotes included,
+        /// when it is a string: decoded only for an event that is built
+        /// (``string(at:in:)``), not for one that is only acknowledged.
+        package var occurredAt: Range<Int>?
         /// The byte range of the last `data` member's value.
-        var data: Range<Int>?
+        package var data: Range<Int>?
+    }
+
+    /// The string whose JSON text (quotes included) is at `range` of
+    /// `bytes`, text a scan has already validated.
+    static func string(at range: Range<Int>, in bytes: UnsafeRawBufferPointer) -> String {
+        var parser = JSONParser(bytes: bytes, maxDepth: defaultMaxDepth)
+        parser.index = range.lowerBound
+        return (try? parser.parseString()) ?? ""
     }
 
     /// What ``scanEnvelope(_:maxDepth:)`` found.
@@ -135,16 +145,17 @@ package struct JSONParser {
             skipWhitespace()
             let start = index
             switch key {
-            case .id, .type, .occurredAt:
+            case .id, .type:
                 let isString = index < bytes.count && bytes[index] == UInt8(ascii: "\"")
                 build = isString
                 let value = try parseValue()
                 let text: String? = isString ? value.stringValue : nil
-                switch key {
-                case .id: envelope.id = text
-                case .type: envelope.type = text
-                default: envelope.occurredAt = text
-                }
+                if key == .id { envelope.id = text } else { envelope.type = text }
+            case .occurredAt:
+                let isString = index < bytes.count && bytes[index] == UInt8(ascii: "\"")
+                build = false
+                _ = try parseValue()
+                envelope.occurredAt = isString ? start..<index : nil
             case .data:
                 build = false
                 _ = try parseValue()

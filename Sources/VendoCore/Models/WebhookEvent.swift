@@ -49,10 +49,12 @@ public struct WebhookEvent: Sendable, Equatable, Codable {
     }
 
     /// An event over validated body bytes whose envelope was scanned already.
-    init(validatedBody: [UInt8], envelope: JSONParser.Envelope, maxDepth: Int) {
+    package init(validatedBody: [UInt8], envelope: JSONParser.Envelope, maxDepth: Int) {
         id = envelope.id ?? ""
         type = envelope.type ?? ""
-        occurredAt = envelope.occurredAt ?? ""
+        occurredAt = envelope.occurredAt.map { range in
+            validatedBody.withUnsafeBytes { JSONParser.string(at: range, in: $0) }
+        } ?? ""
         storage = Storage(body: validatedBody, dataRange: envelope.data, maxDepth: maxDepth)
     }
 

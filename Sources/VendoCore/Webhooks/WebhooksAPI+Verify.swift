@@ -107,10 +107,18 @@ extension WebhooksAPI {
     /// ``verify(headers:body:maxAgeSeconds:)`` for `Vendo-Signature` and
     /// `Vendo-Timestamp` fields the caller has already found (trimmed).
     package func verify(signature: HeaderLookup.Found, timestamp: HeaderLookup.Found, body: [UInt8]) throws -> WebhookEvent {
-        let envelope = try body.withUnsafeBytes {
-            try verifiedEnvelope(headers: (signature, timestamp), body: $0, maxAgeSeconds: nil)
-        }
-        return WebhookEvent(validatedBody: body, envelope: envelope, maxDepth: maxJSONDepth)
+        WebhookEvent(
+            validatedBody: body, envelope: try verifiedEnvelope(signature: signature, timestamp: timestamp, body: body),
+            maxDepth: maxJSONDepth)
+    }
+
+    /// ``verify(signature:timestamp:body:)`` up to the scanned envelope: the
+    /// event's id and type, without building the event (see
+    /// `WebhookEvent(validatedBody:envelope:maxDepth:)` for that).
+    package func verifiedEnvelope(
+        signature: HeaderLookup.Found, timestamp: HeaderLookup.Found, body: [UInt8]
+    ) throws -> JSONParser.Envelope {
+        try body.withUnsafeBytes { try verifiedEnvelope(headers: (signature, timestamp), body: $0, maxAgeSeconds: nil) }
     }
 
     /// ``verifySignature(headers:body:maxAgeSeconds:)`` for fields the caller has already found.
@@ -220,8 +228,12 @@ extension WebhooksAPI {
             let matched = timestampString.withUTF8 { stamp -> Bool? in
                 let dot: UInt8 = 0x2E
                 return withUnsafeBytes(of: dot) { dot in
-                    for key in keys {
-                        guard key.compute(UnsafeRawBufferPointer(stamp), dot, body, into: computed) else { return nil }
+                    // By index: `for key in keys` retained the array and each key,
+                    // objects every thread verifying with this API shares.
+                    for index in keys.indices {
+                        guard keys[index].compute(UnsafeRawBufferPointer(stamp), dot, body, into: computed) else {
+                            return nil
+                        }
                         if CRYPTO_memcmp(computed.baseAddress, provided.baseAddress, HMACSHA256.byteCount) == 0 {
                             return true
                         }

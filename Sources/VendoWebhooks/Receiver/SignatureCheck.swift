@@ -3,9 +3,10 @@ import VendoHTTPServer
 
 /// The one place the receiver calls the SDK's verifier.
 ///
-/// An object body goes through `WebhooksAPI.verify`: signature, timestamp and
-/// strict JSON in one call, `id`/`type`/`occurred_at` picked out, `data` and
-/// `payload` left for later. Any other body (a provider may forward an array
+/// An object body goes through `WebhooksAPI.verifiedEnvelope`: signature,
+/// timestamp and strict JSON in one call, `id` and `type` picked out, the
+/// rest left for later: the `WebhookEvent` is built only when handlers run
+/// (``event(_:body:)``), not for a duplicate or a delivery none matches. Any other body (a provider may forward an array
 /// or a scalar) cannot be an envelope: only its signature is checked, then it
 /// is parsed whole. Either way the signature is computed once.
 struct SignatureCheck: Sendable {
@@ -13,8 +14,8 @@ struct SignatureCheck: Sendable {
 
     /// A verified body.
     enum Verified {
-        /// A JSON object (an envelope, or a provider's object body).
-        case object(WebhookEvent)
+        /// A JSON object (an envelope, or a provider's object body), scanned.
+        case object(JSONParser.Envelope)
         /// Valid JSON that is not an object.
         case other(JSONValue)
     }
@@ -25,11 +26,17 @@ struct SignatureCheck: Sendable {
 
     init(webhooks: WebhooksAPI) { self.webhooks = webhooks }
 
+    /// The event of an object body that ``verify(signature:timestamp:body:)``
+    /// accepted with `envelope`.
+    func event(_ envelope: JSONParser.Envelope, body: [UInt8]) -> WebhookEvent {
+        WebhookEvent(validatedBody: body, envelope: envelope, maxDepth: webhooks.maxJSONDepth)
+    }
+
     /// The verified body, or which check failed (a message for the sender).
     func verify(signature: HeaderLookup.Found, timestamp: HeaderLookup.Found, body: [UInt8]) -> Result<Verified, Rejection> {
         do {
             if Self.looksLikeObject(body) {
-                return .success(.object(try webhooks.verify(signature: signature, timestamp: timestamp, body: body)))
+                return .success(.object(try webhooks.verifiedEnvelope(signature: signature, timestamp: timestamp, body: body)))
             }
             try webhooks.verifySignature(signature: signature, timestamp: timestamp, body: body)
         } catch {

@@ -38,6 +38,9 @@ public struct WebhookReceiver: HTTPImmediateResponder {
 
     let signatureCheck: SignatureCheck
     let logger: Logger
+    /// Whether `logger` takes the per-delivery debug line, read once (asking
+    /// the logger copies its handler); the logger is a value, fixed at init.
+    let logsDeliveries: Bool
     private(set) var registry = HandlerRegistry()
 
     /// A receiver that verifies with the given secrets (several: key rotation).
@@ -103,6 +106,7 @@ public struct WebhookReceiver: HTTPImmediateResponder {
             capacity: configuration.dedupeCapacity,
             window: configuration.dedupeWindow ?? .seconds(2 * maxAgeSeconds))
         self.logger = logger
+        self.logsDeliveries = logger.logLevel <= .debug
     }
 
     // MARK: Registration
@@ -228,7 +232,7 @@ public struct WebhookReceiver: HTTPImmediateResponder {
         case .success(let value): verified = value
         case .failure(let rejection): return .answered(rejectInvalid(rejection.message))
         }
-        let name = Self.name(of: verified, scan: scan)
+        let name = self.name(of: verified, body: body, scan: scan)
         switch dedupe.claimWithoutWaiting(name.dedupeKey) {
         case .duplicate?:
             finishLog(id: name.id, type: name.type, .duplicate)
@@ -239,7 +243,7 @@ public struct WebhookReceiver: HTTPImmediateResponder {
             return .answered(ReceiverResponses.ok(id: name.id))
         case let claim:
             // Handlers must run, or another delivery of the key is in flight.
-            let delivery = Self.makeDelivery(verified, body: body, scan: scan, name: name, headers: request.headers)
+            let delivery = makeDelivery(verified, body: body, scan: scan, name: name, headers: request.headers)
             return .mustWait(delivery, claimed: claim == .run)
         }
     }
@@ -335,6 +339,7 @@ public struct WebhookReceiver: HTTPImmediateResponder {
 
     private func finishLog(id: String, type: String, _ outcome: WebhookOutcome) {
         metrics.record(outcome)
+        guard logsDeliveries else { return }
         logger.debug(
             "webhook delivery",
             metadata: [
@@ -382,8 +387,8 @@ public struct WebhookReceiver: HTTPImmediateResponder {
         var sawConnection = false
         headers.forEachFieldBytes { name, value in
             switch fieldKind(name) {
-            case 0?: scan.timestamp.add(HeaderLookup.trimmed(Substring(String(decoding: value, as: UTF8.self))))
-            case 5?: scan.signature.add(HeaderLookup.trimmed(Substring(String(decoding: value, as: UTF8.self))))
+            case 0?: scan.timestamp.add(HeaderLookup.trimmedString(value))
+            case 5?: scan.signature.add(HeaderLookup.trimmedString(value))
             case 1? where !sawProvider:
                 sawProvider = true
                 scan.provider = normalizedProvider(String(decoding: value, as: UTF8.self))
@@ -420,16 +425,18 @@ public struct WebhookReceiver: HTTPImmediateResponder {
         let isEnvelope: Bool
     }
 
-    static func name(of verified: SignatureCheck.Verified, scan: HeaderScan) -> DeliveryName {
+    func name(of verified: SignatureCheck.Verified, body: [UInt8], scan: HeaderScan) -> DeliveryName {
         // The SDK reports a missing or non-string member as "".
-        if case .object(let event) = verified, !event.id.isEmpty, !event.type.isEmpty {
-            return DeliveryName(id: event.id, type: event.type, dedupeKey: event.id, isEnvelope: true)
+        if case .object(let envelope) = verified, let id = envelope.id, !id.isEmpty,
+           let type = envelope.type, !type.isEmpty {
+            return DeliveryName(id: id, type: type, dedupeKey: id, isEnvelope: true)
         }
         let provider = scan.provider ?? "unknown"
         let key: String
-        // Only Telegram needs a member of a provider body; its handlers read the update anyway,
-        // and the event keeps what is built here.
-        if provider == "telegram", case .object(let event) = verified, case .int(let updateID)? = event.payload["update_id"] {
+        // Only Telegram needs a member of a provider body. That parses the body here and again
+        // for handlers (a delivery is built only when they run): a cost only this path pays.
+        if provider == "telegram", case .object(let envelope) = verified,
+           case .int(let updateID)? = signatureCheck.event(envelope, body: body).payload["update_id"] {
             key = "telegram:\(scan.connectionID ?? ""):\(updateID)"
         } else {
             // Verified, so exactly one signature field was found.
@@ -439,13 +446,14 @@ public struct WebhookReceiver: HTTPImmediateResponder {
         return DeliveryName(id: key, type: "provider.\(provider)", dedupeKey: key, isEnvelope: false)
     }
 
-    static func makeDelivery(
+    func makeDelivery(
         _ verified: SignatureCheck.Verified, body: [UInt8], scan: HeaderScan, name: DeliveryName, headers: HTTPHeaders
     ) -> WebhookDelivery {
         let json: DeliveryJSON
         let occurredAt: String
         switch verified {
-        case .object(let event):
+        case .object(let envelope):
+            let event = signatureCheck.event(envelope, body: body)
             json = .event(event)
             occurredAt = name.isEnvelope ? event.occurredAt : ""
         case .other(let value):
@@ -455,7 +463,7 @@ public struct WebhookReceiver: HTTPImmediateResponder {
         return WebhookDelivery(
             id: name.id, type: name.type, occurredAt: occurredAt, rawBody: body, provider: scan.provider,
             connectionID: scan.connectionID, dedupeKey: name.dedupeKey, isEnvelope: name.isEnvelope, source: .vendo,
-            headers: forwardedHeaders(headers), json: json)
+            headers: Self.forwardedHeaders(headers), json: json)
     }
 
     private static func trimmedNonEmpty(_ value: String) -> String? {
