@@ -61,4 +61,27 @@ static inline int vendo_hmac_sha256_3(EVP_MAC_CTX *ctx, int reinit,
     return ok && out_len == 32;
 }
 
+/*
+ * Slots for spare working copies: a slot holds one pointer or NULL, and a
+ * thread takes or returns a copy with one atomic operation. Each slot sits
+ * on its own 64-byte line (see KeyedHMACContext), so threads that keep to
+ * different slots do not move each other's cache lines.
+ */
+
+/* The pointer in `slot`, leaving NULL; NULL when the slot was empty. */
+static inline void *vendo_slot_take(void **slot) {
+    return __atomic_exchange_n(slot, (void *)0, __ATOMIC_ACQUIRE);
+}
+
+/* Puts `value` into `slot` if it is empty; 1 when it did, 0 when the slot was taken. */
+static inline int vendo_slot_put(void **slot, void *value) {
+    void *expected = (void *)0;
+    return __atomic_compare_exchange_n(slot, &expected, value, 0, __ATOMIC_RELEASE, __ATOMIC_RELAXED);
+}
+
+/* Whether `slot` holds a pointer now (for tests and counts). */
+static inline int vendo_slot_is_full(void **slot) {
+    return __atomic_load_n(slot, __ATOMIC_RELAXED) != (void *)0;
+}
+
 #endif

@@ -1,4 +1,11 @@
 import COpenSSL
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// HMAC-SHA256 with a key fixed at creation, computed by the system's libcrypto
 /// (OpenSSL 3 `EVP_MAC`).
@@ -83,45 +90,83 @@ public struct HMACSHA256: Sendable {
 ///
 /// The keyed context is written only in `init` and then only read. Each
 /// message is computed on a working copy that one thread holds at a time:
-/// taken from `spares` under the lock, or duplicated from the keyed context
-/// when none is free. Restarting a used copy with the key it holds is much
-/// cheaper than duplicating (a duplicate makes about ten allocations in
-/// OpenSSL 3.0), and at most `maxSpares` copies are kept, about one per
-/// thread that verifies at the same time.
+/// taken from a spare slot, or duplicated from the keyed context when none
+/// is free. Restarting a used copy with the key it holds is much cheaper
+/// than duplicating (a duplicate makes about ten allocations in OpenSSL 3.0),
+/// and at most `maxSpares` copies are kept, about one per thread that
+/// verifies at the same time.
+///
+/// The spares sit in slots, one pointer per 64-byte line, taken and returned
+/// with one atomic operation each. A thread starts at a slot picked from its
+/// identity, so two event loops usually keep to their own slots and lines: a
+/// locked list shared by every thread had its lock and storage move between
+/// the cores on every message.
 final class KeyedHMACContext: @unchecked Sendable {
     let pointer: OpaquePointer
-    private let spares = Locked<[OpaquePointer]>([])
+    /// `maxSpares` slots, `slotStride` bytes apart; each holds a copy or NULL.
+    private let slots: UnsafeMutableRawPointer
     static let maxSpares = 16
+    private static let slotStride = 64
 
     init?(key: UnsafeRawBufferPointer) {
         guard let pointer = vendo_hmac_sha256_new(key.baseAddress?.assumingMemoryBound(to: UInt8.self), key.count)
         else { return nil }
         self.pointer = pointer
+        slots = UnsafeMutableRawPointer.allocate(
+            byteCount: Self.maxSpares * Self.slotStride, alignment: Self.slotStride)
+        slots.initializeMemory(as: UInt8.self, repeating: 0, count: Self.maxSpares * Self.slotStride)
+    }
+
+    private func slot(_ index: Int) -> UnsafeMutablePointer<UnsafeMutableRawPointer?> {
+        (slots + (index % Self.maxSpares) * Self.slotStride).assumingMemoryBound(to: UnsafeMutableRawPointer?.self)
+    }
+
+    /// Where this thread starts looking: a mix of its identity, so threads
+    /// spread over the slots.
+    private static func firstSlot() -> Int {
+        #if canImport(Darwin)
+            let identity = UInt(bitPattern: pthread_self())
+        #else
+            let identity = UInt(pthread_self())
+        #endif
+        // Thread handles are aligned addresses: multiply so the high bits mix them all.
+        return Int(truncatingIfNeeded: (UInt64(identity) &* 0x9E37_79B9_7F4A_7C15) >> 60) % maxSpares
     }
 
     /// Runs `body` with a working copy (and whether it was used before);
     /// `false` when libcrypto could not make one or `body` failed.
     func withWorkingCopy(_ body: (OpaquePointer, _ reused: Bool) -> Bool) -> Bool {
-        let spare = spares.withLock { $0.popLast() }
+        let first = Self.firstSlot()
+        var spare: OpaquePointer?
+        for offset in 0..<Self.maxSpares where vendo_slot_is_full(slot(first + offset)) != 0 {
+            // Looked at before taking: taking writes the line even when the slot is empty.
+            if let taken = vendo_slot_take(slot(first + offset)) {
+                spare = OpaquePointer(taken)
+                break
+            }
+        }
         guard let copy = spare ?? vendo_hmac_sha256_copy(pointer) else { return false }
         guard body(copy, spare != nil) else {
             EVP_MAC_CTX_free(copy)  // a failed copy is not trusted again
             return false
         }
-        let kept = spares.withLock { spares -> Bool in
-            guard spares.count < Self.maxSpares else { return false }
-            spares.append(copy)
+        for offset in 0..<Self.maxSpares where vendo_slot_put(slot(first + offset), UnsafeMutableRawPointer(copy)) != 0 {
             return true
         }
-        if !kept { EVP_MAC_CTX_free(copy) }
+        EVP_MAC_CTX_free(copy)  // every slot is full
         return true
     }
 
     /// How many used copies wait for reuse (for tests).
-    var spareCount: Int { spares.withLock { $0.count } }
+    var spareCount: Int {
+        (0..<Self.maxSpares).reduce(0) { $0 + (vendo_slot_is_full(slot($1)) != 0 ? 1 : 0) }
+    }
 
     deinit {
-        for copy in spares.withLock({ $0 }) { EVP_MAC_CTX_free(copy) }
+        for index in 0..<Self.maxSpares {
+            if let copy = vendo_slot_take(slot(index)) { EVP_MAC_CTX_free(OpaquePointer(copy)) }
+        }
+        slots.deallocate()
         EVP_MAC_CTX_free(pointer)
     }
 }
