@@ -121,6 +121,31 @@ final class ManualClock: Sendable {
         #expect(window.claimWithoutWaiting("b") == .run, "a failure is not remembered")
     }
 
+    @Test func claimHandledRemembersInOneStepLikeAClaimAndASuccess() {
+        let clock = ManualClock()
+        let window = DedupeWindow(capacity: 2, window: .seconds(60), now: clock.function)
+        #expect(window.claimHandled("a") == .run)
+        #expect(window.contains("a"))
+        #expect(window.count == 1)
+        #expect(window.inFlightCount == 0, "nothing is left in flight")
+        #expect(window.claimHandled("a") == .duplicate)
+        #expect(window.claimWithoutWaiting("a") == .duplicate, "the two ways to claim agree")
+
+        #expect(window.claimWithoutWaiting("b") == .run)
+        #expect(window.claimHandled("b") == nil, "in flight elsewhere: the caller must wait")
+        window.finish("b", succeeded: true)
+        #expect(window.claimHandled("b") == .duplicate)
+        #expect(window.count == 2)
+
+        clock.advance(61)
+        #expect(window.claimHandled("a") == .run, "expired: handled again")
+        #expect(window.count == 1, "the expired success of b is dropped, a counts once")
+        #expect(window.claimHandled("c") == .run)
+        #expect(window.claimHandled("d") == .run)
+        #expect(window.count == 2, "the capacity holds")
+        #expect(!window.contains("a"), "the oldest is forgotten first")
+    }
+
     @Test func countsStayRightThroughExpiryReclaimsAndStrayFinishes() {
         let clock = ManualClock()
         let window = DedupeWindow(capacity: 10, window: .seconds(60), now: clock.function)

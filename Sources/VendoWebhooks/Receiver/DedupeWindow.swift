@@ -87,6 +87,39 @@ public final class DedupeWindow: Sendable {
         }
 
         /// Ends a claim; returns the deliveries that waited for it.
+        mutating func claimHandled(_ key: String, now: Double, expiresAt: Double) -> Claim? {
+            let sequence = nextSequence
+            var outcome: Claim?
+            var replacedExpired = false
+            Self.claimHandled(
+                &entries[key, default: .vacant], now: now, remembering: .remembered(expiresAt: expiresAt, sequence: sequence),
+                outcome: &outcome, replacedExpired: &replacedExpired)
+            if outcome == .run {
+                nextSequence &+= 1
+                if !replacedExpired { rememberedCount += 1 }
+                order.append((key, sequence))
+            }
+            return outcome
+        }
+
+        private static func claimHandled(
+            _ entry: inout Entry, now: Double, remembering: Entry, outcome: inout Claim?, replacedExpired: inout Bool
+        ) {
+            switch entry {
+            case .vacant:
+                entry = remembering
+                outcome = .run
+            case .inFlight:
+                outcome = nil
+            case .remembered(let expiresAt, _) where expiresAt > now:
+                outcome = .duplicate
+            case .remembered:
+                entry = remembering
+                replacedExpired = true
+                outcome = .run
+            }
+        }
+
         mutating func finish(_ key: String, succeeded: Bool, expiresAt: Double) -> [CheckedContinuation<Void, Never>] {
             let previous: Entry?
             if succeeded {
@@ -183,6 +216,20 @@ public final class DedupeWindow: Sendable {
     func claimWithoutWaiting(_ key: String) -> Claim? {
         let time = now()
         return state.withLock { $0.claim(key, now: time) }
+    }
+
+    /// Claims `key` and records it as handled, in one step, for a delivery
+    /// that has nothing to run: ``claimWithoutWaiting(_:)`` and then
+    /// ``finish(_:succeeded:)`` with success, under one lock and one lookup.
+    /// `.run` when the key was new (it is remembered now), `.duplicate`, or
+    /// `nil` while another delivery of it is in flight.
+    func claimHandled(_ key: String) -> Claim? {
+        let time = now()
+        return state.withLock { state in
+            let outcome = state.claimHandled(key, now: time, expiresAt: time + windowSeconds)
+            if outcome == .run { state.forgetExpired(now: time, capacity: capacity) }
+            return outcome
+        }
     }
 
     /// Ends a claim: remembers `key` when the handlers succeeded, and wakes waiters.

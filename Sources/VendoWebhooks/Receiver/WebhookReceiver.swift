@@ -233,6 +233,19 @@ public struct WebhookReceiver: HTTPImmediateResponder {
         case .failure(let rejection): return .answered(rejectInvalid(rejection.message))
         }
         let name = self.name(of: verified, body: body, scan: scan)
+        if !registry.hasHandler(for: name.type) {
+            // Nothing to run: claimed and remembered in one step.
+            switch dedupe.claimHandled(name.dedupeKey) {
+            case .duplicate?:
+                finishLog(id: name.id, type: name.type, .duplicate)
+                return .answered(ReceiverResponses.duplicate(id: name.id))
+            case .run?:
+                finishLog(id: name.id, type: name.type, .ok)
+                return .answered(ReceiverResponses.ok(id: name.id))
+            case nil:
+                break  // in flight elsewhere: wait for its outcome below
+            }
+        }
         switch dedupe.claimWithoutWaiting(name.dedupeKey) {
         case .duplicate?:
             finishLog(id: name.id, type: name.type, .duplicate)

@@ -65,12 +65,12 @@ struct HandlerRegistry: Sendable {
         errorObservers.append(observer)
     }
 
-    /// Names of the handlers a delivery of `eventType` goes to, in registration order.
     /// Whether any handler matches `eventType`.
     func hasHandler(for eventType: String) -> Bool {
         registrations.contains { $0.pattern.matches(eventType) }
     }
 
+    /// Names of the handlers a delivery of `eventType` goes to, in registration order.
     func names(matching eventType: String) -> [String] {
         registrations.filter { $0.pattern.matches(eventType) }.map(\.name)
     }
