@@ -229,7 +229,7 @@ final class ServerCore: @unchecked Sendable {
                        leeway: .nanoseconds(Int(tick / 10)))
         timer.setEventHandler { [weak self] in
             guard let self else { return }
-            let now = DispatchTime.now().uptimeNanoseconds
+            let now = DeadlineClock.now()  // the clock deadlines are kept in
             for connection in connections.values {
                 let due = connection.deadline.load(ordering: .relaxed)
                 if due != 0, due <= now {

@@ -988,7 +988,7 @@ final class Connection: EventLoopIOHandler, @unchecked Sendable {
     // MARK: - Helpers
 
     private static func now() -> UInt64 {
-        DispatchTime.now().uptimeNanoseconds
+        DeadlineClock.now()
     }
 
     private func metadata(_ extra: Logger.Metadata = [:]) -> Logger.Metadata {

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
 extension HTTPServer.Configuration {
     /// How long a client may take at each stage of a connection. Slow clients
     /// (slowloris) are cut off; a `408 Request Timeout` with
@@ -77,5 +83,20 @@ struct TimeoutNanoseconds {
         idle = timeouts.idle.nanoseconds
         write = timeouts.write.nanoseconds
         lingeringClose = timeouts.lingeringClose.nanoseconds
+    }
+}
+
+/// The clock connection deadlines are kept in: `CLOCK_MONOTONIC_COARSE`, in
+/// nanoseconds.
+///
+/// A request reads it about three times. The coarse clock is the monotonic
+/// clock as of the kernel's last tick (1–4 ms old): read from the vDSO page
+/// without a timestamp-counter read or `DispatchTime`'s conversions, and
+/// precise enough for timeouts of a second or more.
+enum DeadlineClock {
+    static func now() -> UInt64 {
+        var time = timespec()
+        clock_gettime(CLOCK_MONOTONIC_COARSE, &time)
+        return UInt64(time.tv_sec) &* 1_000_000_000 &+ UInt64(time.tv_nsec)
     }
 }
