@@ -137,7 +137,7 @@ final class Connection: EventLoopIOHandler, @unchecked Sendable {
         self.configuration = configuration
         self.timeoutNanoseconds = TimeoutNanoseconds(configuration.timeouts)
         self.responder = responder
-        self.immediateResponder = responder as? any HTTPImmediateResponder
+        self.immediateResponder = (responder as? any HTTPImmediateResponder).flatMap { $0.answersImmediately ? $0 : nil }
         self.logger = logger
         self.logsRequests = logger.logLevel <= .debug
         self.onClosed = onClosed

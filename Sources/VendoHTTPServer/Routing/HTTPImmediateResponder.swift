@@ -11,9 +11,20 @@
 ///
 /// This runs on the connection's event-loop thread, between reads of other
 /// connections: it must be quick and must never block (no I/O, no waiting).
-/// Middleware wrappers and routers do not forward it; conform the responder
-/// the server is given.
+/// A ``Router`` without middleware forwards it to the matched route;
+/// middleware wrappers do not (the middleware must see every request).
 public protocol HTTPImmediateResponder: HTTPResponder {
     /// The response when it can be given now, else `nil` (see the protocol).
     func respondImmediately(to request: inout HTTPRequest) -> HTTPResponse?
+
+    /// Whether the server should offer requests at all; read once, when a
+    /// connection opens. `true` unless a conformer knows it will never
+    /// answer early (a ``Router`` with no immediate route): offering a
+    /// request costs a trip through the event loop's queue before its task.
+    var answersImmediately: Bool { get }
+}
+
+extension HTTPImmediateResponder {
+    /// `true`: offer every request whose body is in memory.
+    public var answersImmediately: Bool { true }
 }

@@ -11,6 +11,11 @@
 ///   its own; the server sends the headers and drops the body.
 /// - Middleware added with `use` wraps every route, including the 404/405
 ///   answers; the first added runs outermost.
+/// - A router without middleware forwards ``HTTPImmediateResponder``: the
+///   server offers it each request whose body is in memory, and it hands the
+///   request to the matched route's `respondImmediately(to:)` when that route
+///   is an immediate responder (404 and 405 are answered there too). With
+///   middleware it answers nothing early: the middleware sees every request.
 public struct Router: HTTPResponder {
     /// A route's handler.
     public typealias Handler = @Sendable (HTTPRequest) async throws -> HTTPResponse
@@ -75,29 +80,64 @@ public struct Router: HTTPResponder {
     }
 }
 
+extension Router: HTTPImmediateResponder {
+    /// The matched route's immediate answer, when the router has no
+    /// middleware and the route is an ``HTTPImmediateResponder``; 404 and 405
+    /// as ``respond(to:)`` would give them. `nil` sends the request on to
+    /// ``respond(to:)`` (and through it to the route's own).
+    public func respondImmediately(to request: inout HTTPRequest) -> HTTPResponse? {
+        guard middlewares.isEmpty else { return nil }
+        switch table.route(for: request) {
+        case .success(let responder):
+            guard let immediate = responder as? any HTTPImmediateResponder else { return nil }
+            return immediate.respondImmediately(to: &request)
+        case .failure(let error):
+            return error.response
+        }
+    }
+
+    /// Whether any route can answer early: without middleware and with at
+    /// least one immediate route. A router without one is not offered
+    /// requests (the offer would only delay its tasks).
+    public var answersImmediately: Bool {
+        middlewares.isEmpty && table.hasImmediateRoute
+    }
+}
+
 /// The routes themselves, as a responder at the end of the middleware chain.
 private struct RouteTable: HTTPResponder {
     var exact: [String: [HTTPMethod: any HTTPResponder]] = [:]
     var prefixes: [(prefix: String, methods: [HTTPMethod: any HTTPResponder])] = []
 
+    /// Whether some route is an ``HTTPImmediateResponder``.
+    var hasImmediateRoute: Bool {
+        exact.values.contains { $0.values.contains { $0 is any HTTPImmediateResponder } }
+            || prefixes.contains { $0.methods.values.contains { $0 is any HTTPImmediateResponder } }
+    }
+
     func respond(to request: HTTPRequest) async throws -> HTTPResponse {
+        try await route(for: request).get().respond(to: request)
+    }
+
+    /// The responder for `request`, or the 404 or 405 (with `Allow`) to answer.
+    func route(for request: HTTPRequest) -> Result<any HTTPResponder, HTTPError> {
         let methods: [HTTPMethod: any HTTPResponder]
         if let found = exact[request.path] {
             methods = found
         } else if let found = prefixes.first(where: { request.path.hasPrefix($0.prefix) }) {
             methods = found.methods
         } else {
-            throw HTTPError(.notFound)
+            return .failure(HTTPError(.notFound))
         }
         if let responder = methods[request.method] {
-            return try await responder.respond(to: request)
+            return .success(responder)
         }
         if request.method == .head, let responder = methods[.get] {
-            return try await responder.respond(to: request)
+            return .success(responder)
         }
         var allowed = Set(methods.keys.map(\.rawValue))
         if allowed.contains(HTTPMethod.get.rawValue) { allowed.insert(HTTPMethod.head.rawValue) }
-        throw HTTPError(.methodNotAllowed, headers: ["Allow": allowed.sorted().joined(separator: ", ")])
+        return .failure(HTTPError(.methodNotAllowed, headers: ["Allow": allowed.sorted().joined(separator: ", ")]))
     }
 }
 

@@ -81,4 +81,82 @@ private struct TwoSpeedResponder: HTTPImmediateResponder {
             #expect(try await client.waitForClose())
         }
     }
+
+    // MARK: Through a Router
+
+    @Test func aRouterHandsRequestsToItsImmediateRoutes() async throws {
+        let hook = TwoSpeedResponder()
+        var router = Router()
+        router.on(.post, "/now", responder: hook)
+        router.on(.post, "/later", responder: hook)
+        router.get("/plain") { _ in .text("plain") }
+        #expect(router.answersImmediately)
+        try await withServer(responder: router) { server in
+            let client = try await RawClient.connect(port: server.port)
+            try await client.send("POST /now HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n")
+            #expect(try await client.readResponse().text == "now")
+            try await client.send("POST /later HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n\r\nbody")
+            #expect(try await client.readResponse().text == "noted on the loop body")
+            try await client.send("GET /plain HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(try await client.readResponse().text == "plain")
+            try await client.send("GET /missing HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(try await client.readResponse().status == 404)
+            try await client.send("DELETE /plain HTTP/1.1\r\nHost: x\r\n\r\n")
+            let wrongMethod = try await client.readResponse()
+            #expect(wrongMethod.status == 405)
+            #expect(wrongMethod.header("Allow") == "GET, HEAD")
+        }
+        #expect(hook.calls.all == ["immediate /now", "immediate /later", "task /later"])
+    }
+
+    @Test func aRouterAnswersMissingRoutesAndMethodsAtOnce() {
+        var router = Router()
+        router.on(.post, "/now", responder: TwoSpeedResponder())
+        router.get("/plain") { _ in .text("plain") }
+        var missing = HTTPRequest(method: .get, target: "/missing")
+        #expect(router.respondImmediately(to: &missing)?.status == .notFound)
+        var wrongMethod = HTTPRequest(method: .put, target: "/plain")
+        let answer = router.respondImmediately(to: &wrongMethod)
+        #expect(answer?.status == .methodNotAllowed)
+        #expect(answer?.headers["Allow"] == "GET, HEAD")
+        var closureRoute = HTTPRequest(method: .get, target: "/plain")
+        #expect(router.respondImmediately(to: &closureRoute) == nil, "a closure route runs in its task")
+        var head = HTTPRequest(method: .head, target: "/plain")
+        #expect(router.respondImmediately(to: &head) == nil, "HEAD finds the GET route, as respond(to:) does")
+    }
+
+    @Test func aRouterWithMiddlewareAnswersNothingEarly() async throws {
+        let hook = TwoSpeedResponder()
+        let seen = Recorder<String>()
+        struct Tap: HTTPMiddleware {
+            let seen: Recorder<String>
+            func handle(_ request: HTTPRequest, next: any HTTPResponder) async throws -> HTTPResponse {
+                seen.append(request.path)
+                return try await next.respond(to: request)
+            }
+        }
+        var router = Router()
+        router.on(.post, "/now", responder: hook)
+        router.use(Tap(seen: seen))
+        #expect(!router.answersImmediately)
+        var request = HTTPRequest(method: .post, target: "/now")
+        #expect(router.respondImmediately(to: &request) == nil)
+        try await withServer(responder: router) { server in
+            let client = try await RawClient.connect(port: server.port)
+            try await client.send("POST /now HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nhi")
+            #expect(try await client.readResponse().text == "no note hi")
+        }
+        #expect(seen.all == ["/now"], "the middleware saw the request")
+        #expect(hook.calls.all == ["task /now"])
+    }
+
+    @Test func aRouterWithoutImmediateRoutesIsNotOffered() {
+        var router = Router()
+        #expect(!router.answersImmediately, "an empty router")
+        router.get("/plain") { _ in .text("plain") }
+        #expect(!router.answersImmediately, "closure routes only")
+        router.on(.get, prefix: "/hooks/", responder: TwoSpeedResponder())
+        #expect(router.answersImmediately, "an immediate prefix route")
+        #expect(TwoSpeedResponder().answersImmediately, "the protocol's default")
+    }
 }
