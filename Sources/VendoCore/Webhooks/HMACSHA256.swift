@@ -85,6 +85,15 @@ public struct HMACSHA256: Sendable {
     }
 }
 
+/// Process-wide libcrypto choices, for executables that own their process.
+package enum LibCryptoSetup {
+    /// Keeps libcrypto from loading its error strings (about 0.5 MiB
+    /// resident); nothing here prints them. Call before the first HMAC.
+    package static func skipErrorStrings() {
+        _ = vendo_crypto_skip_error_strings()
+    }
+}
+
 /// Owns one keyed libcrypto `EVP_MAC_CTX`, plus a few working copies of it,
 /// and frees them all when the last user is gone.
 ///
