@@ -21,7 +21,7 @@ import Synchronization
 /// pipelining clients cannot make us buffer without bound); an end of file
 /// or a reset means the client went away, and the handler is cancelled (see
 /// `clientClosedDuringHandler`).
-final class Connection: EventLoopIOHandler, @unchecked Sendable {
+final class Connection: EventLoopIOHandler, EventLoopDeferredWork, @unchecked Sendable {
     /// A per-server serial number, for logs.
     let id: UInt64
     /// The event loop that owns this connection and runs its handlers' tasks.
@@ -455,10 +455,16 @@ final class Connection: EventLoopIOHandler, @unchecked Sendable {
             // in both the server and the client. The request waits in the
             // exchange, not copied into a closure.
             exchange!.waitingRequest = HTTPRequest(head: head, body: body, remoteAddress: remoteAddress)
-            loop.execute { [self] in answerWaitingRequest(exchangeID: exchangeID) }
+            loop.executeDeferred(self, token: exchangeID)  // answerWaitingRequest, without a closure to allocate
             return
         }
         startHandlerTask(HTTPRequest(head: head, body: body, remoteAddress: remoteAddress), exchangeID: exchangeID)
+    }
+
+    /// The only work a connection queues by token: the waiting request of
+    /// exchange `token`.
+    func runDeferred(token: UInt64) {
+        answerWaitingRequest(exchangeID: token)
     }
 
     /// Offers the exchange's waiting request to the immediate responder, else

@@ -4,6 +4,13 @@ import Glibc
 import Synchronization
 
 /// What an event loop calls when a registered descriptor is ready.
+/// An object on a loop that queues work for itself by number, instead of
+/// in a closure: per-request work queued this way allocates nothing.
+protocol EventLoopDeferredWork: AnyObject, Sendable {
+    /// Runs the work queued with `token` by ``EventLoop/executeDeferred(_:token:)``.
+    func runDeferred(token: UInt64)
+}
+
 protocol EventLoopIOHandler: AnyObject {
     /// The descriptor can be read, or the peer closed, or it failed (a read tells which).
     func readable()
@@ -61,6 +68,7 @@ final class EventLoop: TaskExecutor, @unchecked Sendable {
     private enum Work {
         case job(UnownedJob)
         case closure(@Sendable () -> Void)
+        case deferred(any EventLoopDeferredWork, token: UInt64)
     }
 
     private struct Registration {
@@ -131,6 +139,13 @@ final class EventLoop: TaskExecutor, @unchecked Sendable {
     /// Runs `work` on the loop's thread, after what was submitted before it.
     func execute(_ work: @escaping @Sendable () -> Void) {
         submit(.closure(work))
+    }
+
+    /// Runs `target.runDeferred(token:)` after what was queued before it.
+    /// Only on the loop's thread: for objects that live on this loop.
+    func executeDeferred(_ target: any EventLoopDeferredWork, token: UInt64) {
+        preconditionInEventLoop()
+        pending.append(.deferred(target, token: token))
     }
 
     /// `TaskExecutor`: runs a task's job on the loop's thread.
@@ -294,6 +309,8 @@ final class EventLoop: TaskExecutor, @unchecked Sendable {
                 job.runSynchronously(on: asUnownedTaskExecutor())
             case .closure(let closure):
                 closure()
+            case .deferred(let target, let token):
+                target.runDeferred(token: token)
             }
         }
         if index == pending.count {

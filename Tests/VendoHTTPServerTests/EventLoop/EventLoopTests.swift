@@ -46,6 +46,28 @@ import Testing
         }
     }
 
+    @Test func deferredWorkRunsWithItsTokenInOrderWithClosures() async {
+        /// Records the tokens it is run with, and whether on the loop.
+        final class Target: EventLoopDeferredWork, @unchecked Sendable {
+            var ran: [String] = []  // touched only on the loop
+            func runDeferred(token: UInt64) {
+                ran.append("token \(token)\(EventLoopTests.loop.inEventLoop ? "" : " off the loop")")
+            }
+        }
+        let loop = Self.loop
+        let target = Target()
+        let ran = await withCheckedContinuation { (done: CheckedContinuation<[String], Never>) in
+            loop.execute {
+                loop.executeDeferred(target, token: 7)
+                loop.execute { target.ran.append("closure") }
+                loop.executeDeferred(target, token: 8)
+                loop.execute { done.resume(returning: target.ran) }
+                target.ran.append("current")
+            }
+        }
+        #expect(ran == ["current", "token 7", "closure", "token 8"])
+    }
+
     @Test func workQueuedOnTheLoopRunsAfterTheCurrentItem() async {
         let loop = Self.loop
         let order = await withCheckedContinuation { (done: CheckedContinuation<[String], Never>) in
