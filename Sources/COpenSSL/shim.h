@@ -62,8 +62,8 @@ static inline int vendo_hmac_sha256_3(EVP_MAC_CTX *ctx, int reinit,
 }
 
 /* For a program that owns its process: keeps libcrypto from loading its
- * error strings at its first use (about 0.5 MiB resident, measured here
- * with OpenSSL 3.0). A library must not decide this for its host: a later
+ * error strings at its first use (0.5-1.2 MB resident, measured here with
+ * OpenSSL 3.0). A library must not decide this for its host: a later
  * explicit OPENSSL_init_crypto(OPENSSL_INIT_LOAD_CRYPTO_STRINGS) still
  * loads them. Returns 1 on success. */
 static inline int vendo_crypto_skip_error_strings(void) {

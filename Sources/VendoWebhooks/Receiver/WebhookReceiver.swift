@@ -251,6 +251,7 @@ public struct WebhookReceiver: HTTPImmediateResponder {
             finishLog(id: name.id, type: name.type, .duplicate)
             return .answered(ReceiverResponses.duplicate(id: name.id))
         case .run? where !registry.hasHandler(for: name.type):
+            // No handler, and the delivery in flight a moment ago failed since.
             dedupe.finish(name.dedupeKey, succeeded: true)
             finishLog(id: name.id, type: name.type, .ok)
             return .answered(ReceiverResponses.ok(id: name.id))
