@@ -36,7 +36,13 @@ final class Connection: EventLoopIOHandler, EventLoopDeferredWork, @unchecked Se
     private let timeoutNanoseconds: TimeoutNanoseconds
     private let responder: any HTTPResponder
     /// `responder`, when it can answer without a task.
-    private let immediateResponder: (any HTTPImmediateResponder)?
+    /// `responder.respondImmediately(to:)`, when it can answer without a task.
+    /// A closure rather than the existential: calling a method on a stored
+    /// `any HTTPImmediateResponder` copied it first (a retain and a release
+    /// of the responder, one object both loops share, per request).
+    private let respondImmediately: ((inout HTTPRequest) -> HTTPResponse?)?
+    /// Whether `respondImmediately` is set (comparing it with nil copied it too).
+    private let offersRequests: Bool
     private let logger: Logger
     /// Whether `logger` takes the per-request debug line. Read once: asking
     /// the logger copies its handler, which cost a few retains per request.
@@ -137,7 +143,12 @@ final class Connection: EventLoopIOHandler, EventLoopDeferredWork, @unchecked Se
         self.configuration = configuration
         self.timeoutNanoseconds = TimeoutNanoseconds(configuration.timeouts)
         self.responder = responder
-        self.immediateResponder = (responder as? any HTTPImmediateResponder).flatMap { $0.answersImmediately ? $0 : nil }
+        if let immediate = responder as? any HTTPImmediateResponder, immediate.answersImmediately {
+            respondImmediately = { immediate.respondImmediately(to: &$0) }
+        } else {
+            respondImmediately = nil
+        }
+        self.offersRequests = respondImmediately != nil
         self.logger = logger
         self.logsRequests = logger.logLevel <= .debug
         self.onClosed = onClosed
@@ -448,7 +459,7 @@ final class Connection: EventLoopIOHandler, EventLoopDeferredWork, @unchecked Se
             return
         }
 
-        if immediateResponder != nil, isWhole {
+        if offersRequests, isWhole {
             // Queued like a task would be, not run here: the loop reads a
             // few requests and then answers them together, and answering each
             // as it is read measured about 12 % slower, with more system time
@@ -471,10 +482,8 @@ final class Connection: EventLoopIOHandler, EventLoopDeferredWork, @unchecked Se
     /// starts its task.
     private func answerWaitingRequest(exchangeID: UInt64) {
         guard lifecycle != .closed, exchange?.id == exchangeID, var request = exchange?.waitingRequest.take(),
-              immediateResponder != nil else { return }
-        // Called through the stored property, not a bound copy: the copy
-        // retained the responder, one object every loop shares, per request.
-        if let response = immediateResponder.unsafelyUnwrapped.respondImmediately(to: &request) {
+              offersRequests else { return }
+        if let response = respondImmediately.unsafelyUnwrapped(&request) {
             respond(response, exchangeID: exchangeID)
         } else {
             startHandlerTask(request, exchangeID: exchangeID)
