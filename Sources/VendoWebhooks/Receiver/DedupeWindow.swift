@@ -62,17 +62,39 @@ public final class DedupeWindow: Sendable {
         /// `claimWithoutWaiting` in one lookup: the entry is changed in place.
         mutating func claim(_ key: String, now: Double) -> Claim? {
             var outcome: Claim?
-            var forgotExpired = false
-            Self.claim(&entries[key, default: .vacant], now: now, outcome: &outcome, forgotExpired: &forgotExpired)
-            if forgotExpired { rememberedCount -= 1 }
+            var replacedExpired = false
+            Self.claim(
+                &entries[key, default: .vacant], now: now, becoming: .inFlight([]),
+                outcome: &outcome, replacedExpired: &replacedExpired)
+            if replacedExpired { rememberedCount -= 1 }
             if outcome == .run { inFlightCount += 1 }
             return outcome
         }
 
-        private static func claim(_ entry: inout Entry, now: Double, outcome: inout Claim?, forgotExpired: inout Bool) {
+        /// `claimHandled` in one lookup: a claim whose entry is remembered at once.
+        mutating func claimHandled(_ key: String, now: Double, expiresAt: Double) -> Claim? {
+            let sequence = nextSequence
+            var outcome: Claim?
+            var replacedExpired = false
+            Self.claim(
+                &entries[key, default: .vacant], now: now, becoming: .remembered(expiresAt: expiresAt, sequence: sequence),
+                outcome: &outcome, replacedExpired: &replacedExpired)
+            if outcome == .run {
+                nextSequence &+= 1
+                if !replacedExpired { rememberedCount += 1 }  // an expired entry was counted already
+                order.append((key, sequence))
+            }
+            return outcome
+        }
+
+        /// The claim on one entry: a vacant or expired one becomes `becoming`
+        /// (`.run`); one in flight gives `nil`, one remembered `.duplicate`.
+        private static func claim(
+            _ entry: inout Entry, now: Double, becoming: Entry, outcome: inout Claim?, replacedExpired: inout Bool
+        ) {
             switch entry {
             case .vacant:
-                entry = .inFlight([])
+                entry = becoming
                 outcome = .run
             case .inFlight:
                 outcome = nil
@@ -80,46 +102,13 @@ public final class DedupeWindow: Sendable {
                 outcome = .duplicate
             case .remembered:
                 // Expired: it no longer counts, and this delivery runs again.
-                entry = .inFlight([])
-                forgotExpired = true
-                outcome = .run
-            }
-        }
-
-        /// Ends a claim; returns the deliveries that waited for it.
-        mutating func claimHandled(_ key: String, now: Double, expiresAt: Double) -> Claim? {
-            let sequence = nextSequence
-            var outcome: Claim?
-            var replacedExpired = false
-            Self.claimHandled(
-                &entries[key, default: .vacant], now: now, remembering: .remembered(expiresAt: expiresAt, sequence: sequence),
-                outcome: &outcome, replacedExpired: &replacedExpired)
-            if outcome == .run {
-                nextSequence &+= 1
-                if !replacedExpired { rememberedCount += 1 }
-                order.append((key, sequence))
-            }
-            return outcome
-        }
-
-        private static func claimHandled(
-            _ entry: inout Entry, now: Double, remembering: Entry, outcome: inout Claim?, replacedExpired: inout Bool
-        ) {
-            switch entry {
-            case .vacant:
-                entry = remembering
-                outcome = .run
-            case .inFlight:
-                outcome = nil
-            case .remembered(let expiresAt, _) where expiresAt > now:
-                outcome = .duplicate
-            case .remembered:
-                entry = remembering
+                entry = becoming
                 replacedExpired = true
                 outcome = .run
             }
         }
 
+        /// Ends a claim; returns the deliveries that waited for it.
         mutating func finish(_ key: String, succeeded: Bool, expiresAt: Double) -> [CheckedContinuation<Void, Never>] {
             let previous: Entry?
             if succeeded {
