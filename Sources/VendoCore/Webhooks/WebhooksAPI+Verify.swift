@@ -105,16 +105,9 @@ extension WebhooksAPI {
 // and without copying the body.
 extension WebhooksAPI {
     /// ``verify(headers:body:maxAgeSeconds:)`` for `Vendo-Signature` and
-    /// `Vendo-Timestamp` fields the caller has already found (trimmed).
-    package func verify(signature: HeaderLookup.Found, timestamp: HeaderLookup.Found, body: [UInt8]) throws -> WebhookEvent {
-        WebhookEvent(
-            validatedBody: body, envelope: try verifiedEnvelope(signature: signature, timestamp: timestamp, body: body),
-            maxDepth: maxJSONDepth)
-    }
-
-    /// ``verify(signature:timestamp:body:)`` up to the scanned envelope: the
-    /// event's id and type, without building the event (see
-    /// `WebhookEvent(validatedBody:envelope:maxDepth:)` for that).
+    /// `Vendo-Timestamp` fields the caller has already found (trimmed), up to
+    /// the scanned envelope: the event's id and type, without building the
+    /// event (`WebhookEvent(validatedBody:envelope:maxDepth:)` does that).
     package func verifiedEnvelope(
         signature: HeaderLookup.Found, timestamp: HeaderLookup.Found, body: [UInt8]
     ) throws -> JSONParser.Envelope {

@@ -6,9 +6,10 @@ import VendoHTTPServer
 /// An object body goes through `WebhooksAPI.verifiedEnvelope`: signature,
 /// timestamp and strict JSON in one call, `id` and `type` picked out, the
 /// rest left for later: the `WebhookEvent` is built only when handlers run
-/// (``event(_:body:)``), not for a duplicate or a delivery none matches. Any other body (a provider may forward an array
-/// or a scalar) cannot be an envelope: only its signature is checked, then it
-/// is parsed whole. Either way the signature is computed once.
+/// (``event(_:body:)``), not for a duplicate or a delivery none matches.
+/// Any other body (a provider may forward an array or a scalar) cannot be an
+/// envelope: only its signature is checked, then it is parsed whole. Either
+/// way the signature is computed once.
 struct SignatureCheck: Sendable {
     let webhooks: WebhooksAPI
 
