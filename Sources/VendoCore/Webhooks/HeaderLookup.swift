@@ -104,8 +104,10 @@ package enum HeaderLookup {
     }
 
     /// `value` without leading and trailing spaces, tabs, CR and LF.
+    /// The whitespace ``trimmed(_:)`` and ``trimmedString(_:)`` drop.
+    private static func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0D || byte == 0x0A }
+
     package static func trimmed(_ value: Substring) -> Substring {
-        func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0D || byte == 0x0A }
         let utf8 = value.utf8
         guard let first = utf8.firstIndex(where: { !isSpace($0) }) else { return value[value.endIndex...] }
         let last = utf8.lastIndex(where: { !isSpace($0) })!
@@ -117,7 +119,6 @@ package enum HeaderLookup {
     /// drops, as a `Substring` over a new `String`. Trimming the bytes first
     /// spares the `Substring` index walk, which cost more than the copy.
     package static func trimmedString(_ value: UnsafeBufferPointer<UInt8>) -> Substring {
-        func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0D || byte == 0x0A }
         var start = 0
         var end = value.count
         while start < end, isSpace(value[start]) { start += 1 }
