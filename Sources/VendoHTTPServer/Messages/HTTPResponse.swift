@@ -34,6 +34,8 @@ public struct HTTPResponse: Sendable {
     /// its reference counts changed by every event loop's thread for every
     /// response (one cache line written from every core); two small
     /// allocations from the loop's own heap arena avoid that.
+    /// Spans written directly rather than through `add(name:value:)`, whose
+    /// `String` appends measured 346 more instructions per delivery.
     private static func contentType(_ value: StaticString) -> HTTPHeaders {
         let name: StaticString = "Content-Type"
         var bytes: [UInt8] = []
