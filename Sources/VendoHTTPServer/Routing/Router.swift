@@ -33,7 +33,7 @@ public struct Router: HTTPResponder {
 
     /// Routes `method` on exactly `path` to `responder`, replacing an earlier route.
     public mutating func on(_ method: HTTPMethod, _ path: String, responder: any HTTPResponder) {
-        table.exact[path, default: [:]][method] = responder
+        table.exact[path, default: [:]][method] = Route(responder)
     }
 
     /// Routes `method` on every path starting with `prefix` to `handler`.
@@ -44,9 +44,9 @@ public struct Router: HTTPResponder {
     /// Routes `method` on every path starting with `prefix` to `responder`.
     public mutating func on(_ method: HTTPMethod, prefix: String, responder: any HTTPResponder) {
         if let index = table.prefixes.firstIndex(where: { $0.prefix == prefix }) {
-            table.prefixes[index].methods[method] = responder
+            table.prefixes[index].methods[method] = Route(responder)
         } else {
-            table.prefixes.append((prefix, [method: responder]))
+            table.prefixes.append((prefix, [method: Route(responder)]))
             // Longest first, so the most specific prefix is found first.
             table.prefixes.sort { $0.prefix.utf8.count > $1.prefix.utf8.count }
         }
@@ -88,9 +88,8 @@ extension Router: HTTPImmediateResponder {
     public func respondImmediately(to request: inout HTTPRequest) -> HTTPResponse? {
         guard middlewares.isEmpty else { return nil }
         switch table.route(for: request) {
-        case .success(let responder):
-            guard let immediate = responder as? any HTTPImmediateResponder else { return nil }
-            return immediate.respondImmediately(to: &request)
+        case .success(let route):
+            return route.immediate?.respondImmediately(to: &request)
         case .failure(let error):
             return error.response
         }
@@ -104,24 +103,36 @@ extension Router: HTTPImmediateResponder {
     }
 }
 
+/// One route's responder, with its immediate side found once, when the route
+/// is added (not cast on every request).
+private struct Route: Sendable {
+    let responder: any HTTPResponder
+    let immediate: (any HTTPImmediateResponder)?
+
+    init(_ responder: any HTTPResponder) {
+        self.responder = responder
+        self.immediate = responder as? any HTTPImmediateResponder
+    }
+}
+
 /// The routes themselves, as a responder at the end of the middleware chain.
 private struct RouteTable: HTTPResponder {
-    var exact: [String: [HTTPMethod: any HTTPResponder]] = [:]
-    var prefixes: [(prefix: String, methods: [HTTPMethod: any HTTPResponder])] = []
+    var exact: [String: [HTTPMethod: Route]] = [:]
+    var prefixes: [(prefix: String, methods: [HTTPMethod: Route])] = []
 
     /// Whether some route is an ``HTTPImmediateResponder``.
     var hasImmediateRoute: Bool {
-        exact.values.contains { $0.values.contains { $0 is any HTTPImmediateResponder } }
-            || prefixes.contains { $0.methods.values.contains { $0 is any HTTPImmediateResponder } }
+        exact.values.contains { $0.values.contains { $0.immediate != nil } }
+            || prefixes.contains { $0.methods.values.contains { $0.immediate != nil } }
     }
 
     func respond(to request: HTTPRequest) async throws -> HTTPResponse {
-        try await route(for: request).get().respond(to: request)
+        try await route(for: request).get().responder.respond(to: request)
     }
 
     /// The responder for `request`, or the 404 or 405 (with `Allow`) to answer.
-    func route(for request: HTTPRequest) -> Result<any HTTPResponder, HTTPError> {
-        let methods: [HTTPMethod: any HTTPResponder]
+    func route(for request: HTTPRequest) -> Result<Route, HTTPError> {
+        let methods: [HTTPMethod: Route]
         if let found = exact[request.path] {
             methods = found
         } else if let found = prefixes.first(where: { request.path.hasPrefix($0.prefix) }) {
@@ -129,11 +140,11 @@ private struct RouteTable: HTTPResponder {
         } else {
             return .failure(HTTPError(.notFound))
         }
-        if let responder = methods[request.method] {
-            return .success(responder)
+        if let route = methods[request.method] {
+            return .success(route)
         }
-        if request.method == .head, let responder = methods[.get] {
-            return .success(responder)
+        if request.method == .head, let route = methods[.get] {
+            return .success(route)
         }
         var allowed = Set(methods.keys.map(\.rawValue))
         if allowed.contains(HTTPMethod.get.rawValue) { allowed.insert(HTTPMethod.head.rawValue) }
