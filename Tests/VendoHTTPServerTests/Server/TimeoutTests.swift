@@ -2,6 +2,15 @@ import Testing
 @testable import VendoHTTPServer
 
 @Suite struct TimeoutTests {
+    @Test func theDeadlineClockCountsNanosecondsAndMovesWithTime() async throws {
+        let before = DeadlineClock.now()
+        try await Task.sleep(for: .milliseconds(100))
+        let elapsed = DeadlineClock.now() &- before
+        // Coarse (a tick of 1-4 ms), but nanoseconds: 100 ms is about 1e8.
+        #expect(elapsed >= 90_000_000, "elapsed \(elapsed) ns")
+        #expect(elapsed < 5_000_000_000, "elapsed \(elapsed) ns")
+    }
+
     private static let short = HTTPServer.Configuration.Timeouts(
         headerRead: .milliseconds(600), bodyRead: .milliseconds(600), idle: .milliseconds(400),
         write: .milliseconds(600), lingeringClose: .milliseconds(500))
