@@ -362,19 +362,36 @@ import VendoHTTPServer
         #expect(!delivery.headers.contains("Vendo-Signature"))
     }
 
-    @Test func respondImmediatelyAnswersWhatNeedsNoHandlerAndHandsTheRestOnVerified() async throws {
+    @Test func respondImmediatelyAnswersWhatNeedsNoWaitingAndHandsTheRestOnVerified() async throws {
         var receiver = Fixture.receiver()
         let runs = Recorder<String>()
         receiver.on("connection.connected") { runs.append($0.id) }
+        receiver.on("connection.refreshed") { delivery in
+            runs.append(delivery.id)
+            try await Task.sleep(for: .milliseconds(20))
+        }
 
-        // A handler matches: not answered now; the claim and the verified delivery travel on.
+        // A handler that finishes without suspending: run and answered at once.
         var first = Fixture.post(Fixture.envelope(id: "evt_now_1"))
-        #expect(receiver.respondImmediately(to: &first) == nil)
-        #expect(receiver.dedupe.claimWithoutWaiting("evt_now_1") == nil, "the claim is held for respond(to:)")
-        #expect(receiver.metrics.count(.ok) == 0)
-        let answered = try await receiver.respond(to: first)
-        #expect(answered.status == .ok)
+        let handled = try #require(receiver.respondImmediately(to: &first))
+        #expect(handled.status == .ok)
+        #expect(handled.json["id"] == "evt_now_1")
+        #expect(handled.json["duplicate"] == nil)
         #expect(runs.all == ["evt_now_1"])
+        #expect(receiver.metrics.count(.ok) == 1)
+        #expect(receiver.dedupe.contains("evt_now_1"), "remembered as handled")
+
+        // A handler that suspends: started, not answered now; the claim and
+        // the running handler travel on, and respond(to:) waits for it.
+        var slow = Fixture.post(Fixture.envelope(id: "evt_now_4", type: "connection.refreshed"))
+        #expect(receiver.respondImmediately(to: &slow) == nil)
+        #expect(runs.all == ["evt_now_1", "evt_now_4"], "started already")
+        #expect(receiver.dedupe.claimWithoutWaiting("evt_now_4") == nil, "the claim is held for respond(to:)")
+        #expect(receiver.metrics.count(.ok) == 1)
+        let answered = try await receiver.respond(to: slow)
+        #expect(answered.status == .ok)
+        #expect(runs.all == ["evt_now_1", "evt_now_4"], "not run a second time")
+        #expect(receiver.metrics.count(.ok) == 2)
 
         // The same delivery again: a duplicate, answered at once, no handler run.
         var again = Fixture.post(Fixture.envelope(id: "evt_now_1"))
@@ -390,10 +407,41 @@ import VendoHTTPServer
         // A bad signature: refused at once.
         var forged = Fixture.post(Fixture.envelope(id: "evt_now_3"), secret: "not the secret")
         #expect(receiver.respondImmediately(to: &forged)?.status == .badRequest)
-        #expect(runs.all == ["evt_now_1"])
-        #expect(receiver.metrics.count(.ok) == 2)
+        #expect(runs.all == ["evt_now_1", "evt_now_4"])
+        #expect(receiver.metrics.count(.ok) == 3)
         #expect(receiver.metrics.count(.duplicate) == 1)
     }
+
+    @Test func aHandlerThatFailsWithoutSuspendingIsAnsweredAfterTheErrorObservers() async throws {
+        var receiver = Fixture.receiver()
+        let runs = Recorder<String>()
+        let observed = Recorder<String>()
+        receiver.on("connection.connected", name: "flaky") { delivery in
+            runs.append(delivery.id)
+            if runs.count == 1 { throw HandlerFailedOnce() }
+        }
+        receiver.onError { delivery, failure in observed.append("\(delivery.id) \(failure.handlerName)") }
+
+        // It threw at once: not answered on the loop, since onError is async.
+        var first = Fixture.post(Fixture.envelope(id: "evt_fail_now"))
+        #expect(receiver.respondImmediately(to: &first) == nil)
+        #expect(runs.count == 1)
+        #expect(observed.all.isEmpty, "observers run in respond(to:), before the 503")
+        let failed = try await receiver.respond(to: first)
+        #expect(failed.status == .serviceUnavailable)
+        #expect(runs.count == 1, "the handler is not run again for the same request")
+        #expect(observed.all == ["evt_fail_now flaky"])
+        #expect(!receiver.dedupe.contains("evt_fail_now"), "a failure is not remembered")
+        #expect(receiver.metrics.count(.handlerFailed) == 1)
+
+        // The sender's retry succeeds on the loop.
+        var retry = Fixture.post(Fixture.envelope(id: "evt_fail_now"))
+        #expect(try #require(receiver.respondImmediately(to: &retry)).status == .ok)
+        #expect(runs.count == 2)
+        #expect(receiver.dedupe.contains("evt_fail_now"))
+    }
+
+    private struct HandlerFailedOnce: Error {}
 
     @Test func concurrentDuplicatesRunTheHandlersOnce() async throws {
         var receiver = Fixture.receiver()

@@ -159,8 +159,9 @@ public struct WebhookReceiver: HTTPImmediateResponder {
     @inline(never)  // inlined, callers' async frames would hold a copy of the receiver
     public func respond(to request: HTTPRequest) async throws -> HTTPResponse {
         if let admitted = request.userInfo[AdmittedDeliveryKey.self] {
-            // respondImmediately verified it already (and may hold its claim).
-            return await answer(admitted.delivery, claimed: admitted.claimed)
+            // respondImmediately verified it already (and may hold its claim
+            // and have started its handlers).
+            return await answer(admitted)
         }
         // Most deliveries are decided without waiting: the body came with the
         // head, and no handler has to run (a duplicate, or none matches). That
@@ -169,32 +170,37 @@ public struct WebhookReceiver: HTTPImmediateResponder {
         guard let decision = admit(request) else { return try await respondAfterReadingBody(request) }
         switch decision {
         case .answered(let response): return response
-        case .mustWait(let delivery, let claimed): return await answer(delivery, claimed: claimed)
+        case .mustWait(let admitted): return await answer(admitted)
         }
     }
 
-    /// Answers on the server's event loop when no handler has to run: a
-    /// body already in memory that fails verification, a duplicate, or a
-    /// delivery no handler matches. Otherwise `nil`, and the verified
-    /// delivery travels in `request.userInfo` to ``respond(to:)``, which the
-    /// server calls next (so nothing is verified twice).
+    /// Answers on the server's event loop when no handler has to wait: a
+    /// body already in memory that fails verification, a duplicate, a
+    /// delivery no handler matches, or one whose handlers all succeeded
+    /// without suspending (they run on this thread until they first suspend).
+    /// Otherwise `nil`, and the verified delivery (with its running handlers)
+    /// travels in `request.userInfo` to ``respond(to:)``, which the server
+    /// calls next (so nothing is verified or run twice).
     public func respondImmediately(to request: inout HTTPRequest) -> HTTPResponse? {
         switch admit(request) {
         case .answered(let response)?:
             return response
         case nil:
             return nil  // the body still streams: respond(to:) reads it
-        case .mustWait(let delivery, let claimed)?:
-            request.userInfo[AdmittedDeliveryKey.self] = AdmittedDelivery(delivery: delivery, claimed: claimed)
+        case .mustWait(let admitted)?:
+            request.userInfo[AdmittedDeliveryKey.self] = admitted
             return nil
         }
     }
 
-    /// A delivery verified by ``respondImmediately(to:)`` for ``respond(to:)``.
+    /// A verified delivery that must wait: for its handlers, or for another
+    /// delivery of its key.
     struct AdmittedDelivery: Sendable {
         let delivery: WebhookDelivery
         /// Whether its dedupe claim is already taken (then it must be finished).
         let claimed: Bool
+        /// Its handlers, when they were started already (then `claimed` is true).
+        var run: HandlerRun? = nil
     }
 
     enum AdmittedDeliveryKey: RequestUserInfoKey {
@@ -205,9 +211,8 @@ public struct WebhookReceiver: HTTPImmediateResponder {
     enum Decision {
         /// The response, complete.
         case answered(HTTPResponse)
-        /// Handlers must run or another delivery of the key is in flight;
-        /// `claimed` says whether the key is already ours.
-        indirect case mustWait(WebhookDelivery, claimed: Bool)
+        /// Handlers still run, or another delivery of the key is in flight.
+        indirect case mustWait(AdmittedDelivery)
     }
 
     /// The decision, or `nil` while the body still streams from the client.
@@ -255,10 +260,22 @@ public struct WebhookReceiver: HTTPImmediateResponder {
             dedupe.finish(name.dedupeKey, succeeded: true)
             finishLog(id: name.id, type: name.type, .ok)
             return .answered(ReceiverResponses.ok(id: name.id))
-        case let claim:
-            // Handlers must run, or another delivery of the key is in flight.
+        case .run?:
             let delivery = makeDelivery(verified, body: body, scan: scan, name: name, headers: request.headers)
-            return .mustWait(delivery, claimed: claim == .run)
+            let run = HandlerRunner.start(
+                delivery, registry: registry, defaultTimeout: configuration.handlerTimeout, metrics: metrics)
+            if let failures = run.finishedFailures(), failures.isEmpty {
+                // Every handler succeeded without suspending: answer now, with
+                // no task. A failure goes the async way, for the `onError` observers.
+                dedupe.finish(name.dedupeKey, succeeded: true)
+                finishLog(id: name.id, type: name.type, .ok)
+                return .answered(ReceiverResponses.ok(id: name.id))
+            }
+            return .mustWait(AdmittedDelivery(delivery: delivery, claimed: true, run: run))
+        case nil:
+            // Another delivery of the key is in flight: wait for its outcome.
+            let delivery = makeDelivery(verified, body: body, scan: scan, name: name, headers: request.headers)
+            return .mustWait(AdmittedDelivery(delivery: delivery, claimed: false))
         }
     }
 
@@ -269,7 +286,7 @@ public struct WebhookReceiver: HTTPImmediateResponder {
         }
         switch admit(request, body: body) {
         case .answered(let response): return response
-        case .mustWait(let delivery, let claimed): return await answer(delivery, claimed: claimed)
+        case .mustWait(let admitted): return await answer(admitted)
         }
     }
 
@@ -279,7 +296,7 @@ public struct WebhookReceiver: HTTPImmediateResponder {
         await dispatch(delivery, claimed: false)
     }
 
-    func dispatch(_ delivery: WebhookDelivery, claimed: Bool) async -> DispatchResult {
+    func dispatch(_ delivery: WebhookDelivery, claimed: Bool, run: HandlerRun? = nil) async -> DispatchResult {
         if !claimed {
             guard await dedupe.claim(delivery.dedupeKey) == .run else {
                 finishLog(delivery, .duplicate)
@@ -287,7 +304,9 @@ public struct WebhookReceiver: HTTPImmediateResponder {
             }
         }
         let failures: [WebhookHandlerFailure]
-        if registry.hasHandler(for: delivery.type) {
+        if let run {
+            failures = await run.failures()
+        } else if registry.hasHandler(for: delivery.type) {
             failures = await HandlerRunner.run(
                 delivery, registry: registry, defaultTimeout: configuration.handlerTimeout, metrics: metrics)
         } else {
@@ -312,9 +331,14 @@ public struct WebhookReceiver: HTTPImmediateResponder {
     }
 
     /// Turns a dispatch result into the response the sender expects.
+    func answer(_ delivery: WebhookDelivery) async -> HTTPResponse {
+        await answer(AdmittedDelivery(delivery: delivery, claimed: false))
+    }
+
     @inline(never)
-    func answer(_ delivery: WebhookDelivery, claimed: Bool = false) async -> HTTPResponse {
-        switch await dispatch(delivery, claimed: claimed) {
+    private func answer(_ admitted: AdmittedDelivery) async -> HTTPResponse {
+        let delivery = admitted.delivery
+        switch await dispatch(delivery, claimed: admitted.claimed, run: admitted.run) {
         case .handled: return ReceiverResponses.ok(id: delivery.id)
         case .duplicate: return ReceiverResponses.duplicate(id: delivery.id)
         case .failed: return ReceiverResponses.handlerFailed(retryAfterSeconds: configuration.retryAfterSeconds)

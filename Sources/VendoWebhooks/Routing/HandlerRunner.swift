@@ -17,20 +17,22 @@ import Synchronization
 /// preempted by anything in Swift concurrency; it also starves the pool, so
 /// blocking work belongs in `ExecHandler` or on a thread of its own.)
 enum HandlerRunner {
-    static func run(
+    /// Starts every handler that matches `delivery`. Each runs on this thread
+    /// until it first suspends, so an in-process handler that never suspends
+    /// has finished when this returns (see ``HandlerRun/finishedFailures``).
+    static func start(
         _ delivery: WebhookDelivery, registry: HandlerRegistry, defaultTimeout: Duration,
         metrics: WebhookMetrics, watchdog: DeadlineWatchdog = .shared
-    ) async -> [WebhookHandlerFailure] {
-        var pending: [(registration: HandlerRegistration, result: OneShot<HandlerResult>, timeout: Duration, watch: UInt64?)] = []
+    ) -> HandlerRun {
+        var pending: [HandlerRun.Pending] = []
         for registration in registry.registrations where registration.pattern.matches(delivery.type) {
             let timeout = registration.timeout ?? defaultTimeout
             let result = OneShot<HandlerResult>()
             let body = registration.body
-            // `Task.immediate` runs the handler on this thread until it first
-            // suspends: an in-process handler that does not suspend finishes
-            // right here, with no scheduling hop and no watchdog entry. One
-            // that suspends (I/O, a child process) goes on as its own task,
-            // raced against the deadline below.
+            // `Task.immediate` runs the handler here until it first suspends:
+            // one that does not suspend finishes with no scheduling hop and
+            // no watchdog entry. One that suspends (I/O, a child process) goes
+            // on as its own task, raced against the deadline below.
             let task = Task.immediate {
                 let started = ContinuousClock.now
                 let outcome: HandlerResult
@@ -49,12 +51,60 @@ enum HandlerRunner {
                     if result.fulfill(.timedOut) { task.cancel() }
                 }
             }
-            pending.append((registration, result, timeout, watch))
+            pending.append(.init(registration: registration, result: result, timeout: timeout, watch: watch))
         }
-        var failures: [WebhookHandlerFailure] = []
+        return HandlerRun(pending: pending, watchdog: watchdog)
+    }
+
+    /// Starts the matching handlers and waits for them (or their deadlines).
+    static func run(
+        _ delivery: WebhookDelivery, registry: HandlerRegistry, defaultTimeout: Duration,
+        metrics: WebhookMetrics, watchdog: DeadlineWatchdog = .shared
+    ) async -> [WebhookHandlerFailure] {
+        await start(delivery, registry: registry, defaultTimeout: defaultTimeout, metrics: metrics, watchdog: watchdog)
+            .failures()
+    }
+}
+
+/// The handler runs of one delivery, started by ``HandlerRunner/start(_:registry:defaultTimeout:metrics:watchdog:)``.
+struct HandlerRun: Sendable {
+    struct Pending: Sendable {
+        let registration: HandlerRegistration
+        let result: OneShot<HandlerResult>
+        let timeout: Duration
+        /// The watchdog entry, for a handler that had not finished when started.
+        let watch: UInt64?
+    }
+
+    let pending: [Pending]
+    let watchdog: DeadlineWatchdog
+
+    /// The failed runs, once every handler has finished or timed out.
+    func failures() async -> [WebhookHandlerFailure] {
+        var outcomes: [HandlerResult] = []
+        outcomes.reserveCapacity(pending.count)
         for entry in pending {
-            let outcome = await entry.result.value()
+            outcomes.append(await entry.result.value())
             if let watch = entry.watch { watchdog.cancel(watch) }
+        }
+        return failures(outcomes)
+    }
+
+    /// The failed runs when every handler has finished already (none
+    /// suspended when started); `nil` while one still runs.
+    func finishedFailures() -> [WebhookHandlerFailure]? {
+        var outcomes: [HandlerResult] = []
+        outcomes.reserveCapacity(pending.count)
+        for entry in pending {
+            guard entry.watch == nil, let outcome = entry.result.current else { return nil }
+            outcomes.append(outcome)
+        }
+        return failures(outcomes)
+    }
+
+    private func failures(_ outcomes: [HandlerResult]) -> [WebhookHandlerFailure] {
+        var failures: [WebhookHandlerFailure] = []
+        for (entry, outcome) in zip(pending, outcomes) {
             switch outcome {
             case .succeeded: break
             case .threw(let error):
@@ -98,6 +148,9 @@ final class OneShot<Value: Sendable>: Sendable {
 
     /// Whether the value is set.
     var isFulfilled: Bool { state.withLock { $0.value != nil } }
+
+    /// The value if it is set, without waiting.
+    var current: Value? { state.withLock { $0.value } }
 
     /// The value, once set.
     func value() async -> Value {
