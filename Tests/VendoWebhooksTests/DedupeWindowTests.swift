@@ -72,6 +72,47 @@ final class ManualClock: Sendable {
         #expect(window.inFlightCount == 0)
     }
 
+    @Test func keysWithOneHashAreNeverTakenForEachOther() async {
+        // Every key hashes alike: the index holds one of them at a time.
+        let window = DedupeWindow(capacity: 10, window: .seconds(600), keyHash: { _ in 42 })
+        #expect(window.claimHandled("a") == .run)
+        #expect(window.claimHandled("b") == .run, "b is not a's duplicate, though they share a hash")
+        #expect(window.contains("b"))
+        // a lost its index entry to b: forgotten early, so a redelivery runs
+        // again (the safe side), and it is no longer counted.
+        #expect(!window.contains("a"))
+        #expect(window.count == 1)
+        #expect(window.claimWithoutWaiting("a") == .run)
+        window.finish("a", succeeded: true)
+        #expect(window.contains("a") && !window.contains("b"))
+        #expect(window.count == 1)
+    }
+
+    @Test func theRingWrapsKeepingTheNewestAndExpiringInOrder() {
+        let clock = ManualClock()
+        let window = DedupeWindow(capacity: 4, window: .seconds(10), now: clock.function)
+        for round in 0..<3 {  // wraps the four slots several times
+            for index in 0..<4 {
+                #expect(window.claimHandled("r\(round)-\(index)") == .run)
+                clock.advance(1)
+            }
+            #expect(window.count == 4)
+            for index in 0..<4 { #expect(window.claimHandled("r\(round)-\(index)") == .duplicate) }
+            if round > 0 { #expect(!window.contains("r\(round - 1)-3"), "pushed out by capacity") }
+        }
+        // r2-0 was remembered at 1008 (expires 1018), r2-3 at 1011 (expires 1021).
+        clock.advance(7)  // now 1019
+        #expect(window.count == 2)
+        #expect(!window.contains("r2-0") && !window.contains("r2-1"))
+        #expect(window.contains("r2-2") && window.contains("r2-3"))
+        // Remembering a key again supersedes its slot: counted once, kept until the new expiry.
+        window.finish("r2-2", succeeded: true)
+        #expect(window.count == 2)
+        clock.advance(2)  // 1021: the old r2-2 and r2-3 slots expire, the new r2-2 does not
+        #expect(window.contains("r2-2"))
+        #expect(window.count == 1)
+    }
+
     @Test func concurrentClaimsOfOneKeyRunOnce() async {
         let window = DedupeWindow()
         let runs = Recorder<Int>()

@@ -39,138 +39,151 @@ public final class DedupeWindow: Sendable {
     /// Default for ``init(capacity:window:now:)``: 20 000 keys (a few MiB at most).
     public static let defaultCapacity = 20_000
 
-    /// What is known about one key. One table for both states, so each step
-    /// of a delivery hashes its key once.
-    private enum Entry {
-        /// Only ever a lookup's default: the key is not in the table.
-        case vacant
-        /// Handlers are running; these deliveries of the key wait for the outcome.
-        case inFlight([CheckedContinuation<Void, Never>])
-        /// Handled successfully; a repeat before `expiresAt` is a duplicate.
-        case remembered(expiresAt: Double, sequence: UInt64)
-    }
-
+    /// The keys remembered as handled, oldest first, and the keys in flight.
+    ///
+    /// Remembered keys sit in a ring in the order they were remembered, which
+    /// is also their expiry order (the window is fixed), so forgetting is
+    /// dropping from the front. They are found through `index`, which maps a
+    /// 64-bit hash of the key (`Hasher`, seeded per process) to the key's
+    /// sequence number; the slot's key is compared before it counts. A
+    /// dictionary of plain integers costs far less to probe, grow and delete
+    /// from than one of `String` keys, and a new key is a delivery's common
+    /// case.
+    ///
+    /// Two different keys with one hash (about one chance in 10^11 with a
+    /// full window) share an index entry: the later one wins, and the earlier
+    /// one is forgotten early. A redelivery of it would run its handlers
+    /// again, the safe side for at-least-once delivery: a delivery is never
+    /// taken for a duplicate it is not.
     private struct State {
-        var entries: [String: Entry] = [:]
+        struct Slot {
+            let key: String
+            let hash: Int
+            let expiresAt: Double
+        }
+
+        /// Ring storage: sequence number `n` lives at `ring[n % capacity]`.
+        /// Grows up to `capacity` before it wraps, so a quiet receiver stays small.
+        var ring: [Slot] = []
+        /// The sequence numbers in the ring are `oldest..<next`.
+        var oldest: UInt64 = 0
+        var next: UInt64 = 0
+        /// Key hash → sequence number of the key's latest slot.
+        var index: [Int: UInt64] = [:]
+        /// Slots that are their key's latest (`count`): not superseded by a
+        /// later remembering of the key, or by another key with the same hash.
         var rememberedCount = 0
-        var inFlightCount = 0
-        /// Insertion order = expiry order (the window is fixed), oldest at `head`.
-        var order: [(key: String, sequence: UInt64)] = []
-        var head = 0
-        var nextSequence: UInt64 = 0
+        /// Keys whose handlers run now, with the deliveries waiting for them.
+        var inFlight: [String: [CheckedContinuation<Void, Never>]] = [:]
+        let capacity: Int
 
-        /// `claimWithoutWaiting` in one lookup: the entry is changed in place.
-        mutating func claim(_ key: String, now: Double) -> Claim? {
-            var outcome: Claim?
-            var replacedExpired = false
-            Self.claim(
-                &entries[key, default: .vacant], now: now, becoming: .inFlight([]),
-                outcome: &outcome, replacedExpired: &replacedExpired)
-            if replacedExpired { rememberedCount -= 1 }
-            if outcome == .run { inFlightCount += 1 }
-            return outcome
+        init(capacity: Int) { self.capacity = capacity }
+
+        /// The latest slot for `key` when it is remembered and not expired.
+        func isRemembered(_ key: String, hash: Int, now: Double) -> Bool {
+            guard let sequence = index[hash], sequence >= oldest else { return false }
+            let slot = ring[Int(sequence % UInt64(capacity))]
+            return slot.expiresAt > now && slot.key == key
         }
 
-        /// `claimHandled` in one lookup: a claim whose entry is remembered at once.
-        mutating func claimHandled(_ key: String, now: Double, expiresAt: Double) -> Claim? {
-            let sequence = nextSequence
-            var outcome: Claim?
-            var replacedExpired = false
-            Self.claim(
-                &entries[key, default: .vacant], now: now, becoming: .remembered(expiresAt: expiresAt, sequence: sequence),
-                outcome: &outcome, replacedExpired: &replacedExpired)
-            if outcome == .run {
-                nextSequence &+= 1
-                if !replacedExpired { rememberedCount += 1 }  // an expired entry was counted already
-                order.append((key, sequence))
-            }
-            return outcome
+        /// `claimWithoutWaiting`: `.run` (now in flight), `.duplicate`, or
+        /// `nil` while the key is in flight.
+        mutating func claim(_ key: String, hash: Int, now: Double) -> Claim? {
+            if inFlight[key] != nil { return nil }
+            if isRemembered(key, hash: hash, now: now) { return .duplicate }
+            inFlight[key] = []
+            return .run
         }
 
-        /// The claim on one entry: a vacant or expired one becomes `becoming`
-        /// (`.run`); one in flight gives `nil`, one remembered `.duplicate`.
-        private static func claim(
-            _ entry: inout Entry, now: Double, becoming: Entry, outcome: inout Claim?, replacedExpired: inout Bool
-        ) {
-            switch entry {
-            case .vacant:
-                entry = becoming
-                outcome = .run
-            case .inFlight:
-                outcome = nil
-            case .remembered(let expiresAt, _) where expiresAt > now:
-                outcome = .duplicate
-            case .remembered:
-                // Expired: it no longer counts, and this delivery runs again.
-                entry = becoming
-                replacedExpired = true
-                outcome = .run
-            }
+        /// `claimHandled`: a claim whose key is remembered at once.
+        mutating func claimHandled(_ key: String, hash: Int, now: Double, expiresAt: Double) -> Claim? {
+            if inFlight[key] != nil { return nil }
+            if isRemembered(key, hash: hash, now: now) { return .duplicate }
+            remember(key, hash: hash, expiresAt: expiresAt)
+            return .run
         }
 
         /// Ends a claim; returns the deliveries that waited for it.
-        mutating func finish(_ key: String, succeeded: Bool, expiresAt: Double) -> [CheckedContinuation<Void, Never>] {
-            let previous: Entry?
-            if succeeded {
-                let sequence = nextSequence
-                nextSequence &+= 1
-                previous = entries.updateValue(.remembered(expiresAt: expiresAt, sequence: sequence), forKey: key)
-                rememberedCount += 1
-                order.append((key, sequence))
-            } else if let index = entries.index(forKey: key), case .inFlight = entries[index].value {
-                previous = entries.remove(at: index).value
-            } else {
-                previous = nil  // nothing was claimed: a failure changes nothing
-            }
-            switch previous {
-            case .inFlight(let waiters)?:
-                inFlightCount -= 1
-                return waiters
-            case .remembered?:
-                rememberedCount -= 1  // remembered again (finish without a claim)
-                return []
-            case .vacant?, nil:
-                return []
-            }
+        mutating func finish(
+            _ key: String, hash: Int, succeeded: Bool, expiresAt: Double
+        ) -> [CheckedContinuation<Void, Never>] {
+            let waiters = inFlight.removeValue(forKey: key) ?? []
+            if succeeded { remember(key, hash: hash, expiresAt: expiresAt) }
+            return waiters
         }
 
-        mutating func forgetExpired(now: Double, capacity: Int) {
-            while head < order.count {
-                let (key, sequence) = order[head]
-                guard let index = entries.index(forKey: key),
-                      case .remembered(let expiresAt, sequence) = entries[index].value else {
-                    head += 1  // stale: the key was forgotten, claimed again or remembered again later
-                    continue
-                }
-                guard expiresAt <= now || rememberedCount > capacity else { break }
-                entries.remove(at: index)
-                rememberedCount -= 1
-                head += 1
+        /// Appends `key` as its own latest slot, making room first when the ring is full.
+        mutating func remember(_ key: String, hash: Int, expiresAt: Double) {
+            if next - oldest == UInt64(capacity) { dropOldest() }
+            let sequence = next
+            let slot = Slot(key: key, hash: hash, expiresAt: expiresAt)
+            if ring.count < capacity {
+                ring.append(slot)
+            } else {
+                ring[Int(sequence % UInt64(capacity))] = slot
             }
-            if head > 1024, head * 2 > order.count {
-                order.removeFirst(head)
-                head = 0
+            next += 1
+            if let previous = index.updateValue(sequence, forKey: hash), previous >= oldest {
+                // The key remembered again, or another key with this hash:
+                // either way the earlier slot no longer counts.
+                rememberedCount -= 1
+            }
+            rememberedCount += 1
+        }
+
+        private mutating func dropOldest() {
+            let position = Int(oldest % UInt64(capacity))
+            let hash = ring[position].hash
+            if let sequence = index[hash], sequence == oldest {
+                index.removeValue(forKey: hash)
+                rememberedCount -= 1
+            }
+            ring[position] = Slot(key: "", hash: 0, expiresAt: 0)  // frees the key now, not when overwritten
+            oldest += 1
+        }
+
+        /// Forgets expired keys (the front of the ring) and keys over capacity.
+        mutating func forgetExpired(now: Double) {
+            while oldest < next {
+                let slot = ring[Int(oldest % UInt64(capacity))]
+                guard slot.expiresAt <= now else { break }
+                dropOldest()
             }
         }
     }
 
-    private let state = Mutex(State())
-    private let capacity: Int
+    private let state: Mutex<State>
     private let windowSeconds: Double
     private let now: @Sendable () -> Double
+    private let keyHash: (@Sendable (String) -> Int)?
 
     /// Creates a window.
     /// - Parameters:
     ///   - capacity: the most keys remembered at once (at least 1); the oldest are forgotten first.
     ///   - window: how long a success is remembered (default 600 s, twice the default max age).
     ///   - now: a monotonic clock in seconds; inject one in tests.
-    public init(
+    public convenience init(
         capacity: Int = DedupeWindow.defaultCapacity, window: Duration = .seconds(600),
         now: @escaping @Sendable () -> Double = DedupeWindow.monotonicSeconds
     ) {
-        self.capacity = max(1, capacity)
+        self.init(capacity: capacity, window: window, now: now, keyHash: nil)
+    }
+
+    /// `keyHash` replaces the keys' hash (tests force collisions with it).
+    init(
+        capacity: Int = DedupeWindow.defaultCapacity, window: Duration = .seconds(600),
+        now: @escaping @Sendable () -> Double = DedupeWindow.monotonicSeconds,
+        keyHash: (@Sendable (String) -> Int)?
+    ) {
+        self.state = Mutex(State(capacity: max(1, capacity)))
         self.windowSeconds = window.seconds
         self.now = now
+        self.keyHash = keyHash
+    }
+
+    private func hash(of key: String) -> Int {
+        if let keyHash { return keyHash(key) }
+        return key.hashValue
     }
 
     /// Seconds on the system's monotonic clock (`CLOCK_MONOTONIC`): the default clock.
@@ -188,9 +201,8 @@ public final class DedupeWindow: Sendable {
             if let claim = claimWithoutWaiting(key) { return claim }
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                 let queued = state.withLock { state -> Bool in
-                    guard case .inFlight(var waiters)? = state.entries[key] else { return false }
-                    waiters.append(continuation)
-                    state.entries[key] = .inFlight(waiters)
+                    guard state.inFlight[key] != nil else { return false }
+                    state.inFlight[key]!.append(continuation)
                     return true
                 }
                 // The holder finished between the two locks: look again at once.
@@ -204,7 +216,8 @@ public final class DedupeWindow: Sendable {
     /// receiver's hot path: no suspension point when nothing is in flight.
     func claimWithoutWaiting(_ key: String) -> Claim? {
         let time = now()
-        return state.withLock { $0.claim(key, now: time) }
+        let hash = hash(of: key)  // outside the lock
+        return state.withLock { $0.claim(key, hash: hash, now: time) }
     }
 
     /// Claims `key` and records it as handled, in one step, for a delivery
@@ -214,9 +227,10 @@ public final class DedupeWindow: Sendable {
     /// `nil` while another delivery of it is in flight.
     func claimHandled(_ key: String) -> Claim? {
         let time = now()
+        let hash = hash(of: key)
         return state.withLock { state in
-            let outcome = state.claimHandled(key, now: time, expiresAt: time + windowSeconds)
-            if outcome == .run { state.forgetExpired(now: time, capacity: capacity) }
+            let outcome = state.claimHandled(key, hash: hash, now: time, expiresAt: time + windowSeconds)
+            if outcome == .run { state.forgetExpired(now: time) }
             return outcome
         }
     }
@@ -224,9 +238,10 @@ public final class DedupeWindow: Sendable {
     /// Ends a claim: remembers `key` when the handlers succeeded, and wakes waiters.
     public func finish(_ key: String, succeeded: Bool) {
         let time = now()
+        let hash = hash(of: key)
         let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
-            let waiters = state.finish(key, succeeded: succeeded, expiresAt: time + windowSeconds)
-            state.forgetExpired(now: time, capacity: capacity)
+            let waiters = state.finish(key, hash: hash, succeeded: succeeded, expiresAt: time + windowSeconds)
+            state.forgetExpired(now: time)
             return waiters
         }
         for waiter in waiters { waiter.resume() }
@@ -235,31 +250,26 @@ public final class DedupeWindow: Sendable {
     /// Whether `key` is remembered as handled (and not yet expired).
     public func contains(_ key: String) -> Bool {
         let time = now()
-        return state.withLock { state in
-            guard case .remembered(let expiresAt, _)? = state.entries[key] else { return false }
-            return expiresAt > time
-        }
+        let hash = hash(of: key)
+        return state.withLock { $0.isRemembered(key, hash: hash, now: time) }
     }
 
     /// How many keys are remembered now (expired ones are dropped first).
     public var count: Int {
         let time = now()
         return state.withLock { state in
-            state.forgetExpired(now: time, capacity: capacity)
+            state.forgetExpired(now: time)
             return state.rememberedCount
         }
     }
 
     /// How many deliveries wait for the in-flight claim of `key`.
     func waiterCount(_ key: String) -> Int {
-        state.withLock { state in
-            guard case .inFlight(let waiters)? = state.entries[key] else { return 0 }
-            return waiters.count
-        }
+        state.withLock { $0.inFlight[key]?.count ?? 0 }
     }
 
     /// How many claims are in flight (handlers running).
-    public var inFlightCount: Int { state.withLock { $0.inFlightCount } }
+    public var inFlightCount: Int { state.withLock { $0.inFlight.count } }
 }
 
 extension Duration {
