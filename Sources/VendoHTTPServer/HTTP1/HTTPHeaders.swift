@@ -90,6 +90,16 @@ public struct HTTPHeaders: Sequence, Sendable, Equatable, ExpressibleByDictionar
         spans.append(Span(name: start..<valueStart, value: valueStart..<bytes.count))
     }
 
+    /// Appends a field whose value is given as bytes (copied), without making
+    /// a `String` of it first.
+    package mutating func add(name: String, valueBytes: UnsafeBufferPointer<UInt8>) {
+        let start = bytes.count
+        bytes.append(contentsOf: name.utf8)
+        let valueStart = bytes.count
+        bytes.append(contentsOf: valueBytes)
+        spans.append(Span(name: start..<valueStart, value: valueStart..<bytes.count))
+    }
+
     /// Replaces the first field called `name` and removes the others, or
     /// appends the field when there is none.
     public mutating func replaceOrAdd(name: String, value: String) {

@@ -449,7 +449,7 @@ public struct WebhookReceiver: HTTPImmediateResponder {
             guard let kind = fieldKind(name), kind < forwardedHeaderNames.count, seen & (1 << kind) == 0 else { return }
             seen |= 1 << kind
             if kept.isEmpty { kept.reserveCapacity(forwardedHeaderNames.count, bytes: 128) }
-            kept.add(name: forwardedHeaderNames[kind], value: String(decoding: value, as: UTF8.self))
+            kept.add(name: forwardedHeaderNames[kind], valueBytes: value)
         }
         return kept
     }
