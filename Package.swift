@@ -89,6 +89,15 @@ let package = Package(
             path: "Benchmarks/Micro",
             exclude: ["README.md"]
         ),
+        // The load benchmark's endpoint with an in-process Swift handler (Benchmarks/load).
+        .executableTarget(
+            name: "webhook-handler-server",
+            dependencies: [
+                "VendoWebhooks", "VendoHTTPServer",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Benchmarks/load/handler-server"
+        ),
         .testTarget(
             name: "VendoHTTPServerTests",
             dependencies: ["VendoHTTPServer", .product(name: "Logging", package: "swift-log")]

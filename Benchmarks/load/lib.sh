@@ -18,7 +18,7 @@ SWIFT_LINK_FLAGS=()
 BENCH_SECRET=${BENCH_SECRET:-whsec_benchmark_only_0123456789abcdef}
 WEBHOOK_PATH=${WEBHOOK_PATH:-/webhooks/vendo}
 START_TIMEOUT=${START_TIMEOUT:-60}
-ALL_SERVERS="nginx node fastapi hummingbird http-echo vendo-webhooks"
+ALL_SERVERS="nginx node fastapi hummingbird http-echo vendo-webhooks vendo-handler"
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/vendo-load.XXXXXX")
 SERVER_PID=""
@@ -107,25 +107,28 @@ server_command() {
                 return 1
             }
             echo "$HB_PACKAGE/.build/release/hb-peer --host 127.0.0.1 --port 0" ;;
-        http-echo | vendo-webhooks)
-            local override
-            if [ "$1" = http-echo ]; then override=${HTTP_ECHO_CMD:-}; else override=${VENDO_WEBHOOKS_CMD:-}; fi
+        http-echo | vendo-webhooks | vendo-handler)
+            # vendo-handler: the same endpoint through the library, with an
+            # in-process Swift handler that runs for every delivery
+            # (Benchmarks/load/handler-server).
+            local override product args
+            case $1 in
+                http-echo) override=${HTTP_ECHO_CMD:-} product=http-echo args="" ;;
+                vendo-webhooks) override=${VENDO_WEBHOOKS_CMD:-} product=vendo-webhooks args="serve " ;;
+                vendo-handler) override=${VENDO_HANDLER_CMD:-} product=webhook-handler-server args="serve " ;;
+            esac
             if [ -n "$override" ]; then
                 echo "$override"
             else
-                log "building $1 (swift build -c release ${SWIFT_LINK_FLAGS[*]} --scratch-path $SCRATCH --product $1)"
-                (cd "$ROOT" && swift build -c release "${SWIFT_LINK_FLAGS[@]}" --scratch-path "$SCRATCH" --product "$1") \
+                log "building $product (swift build -c release ${SWIFT_LINK_FLAGS[*]} --scratch-path $SCRATCH --product $product)"
+                (cd "$ROOT" && swift build -c release "${SWIFT_LINK_FLAGS[@]}" --scratch-path "$SCRATCH" --product "$product") \
                     >"$WORK/build-$1.log" 2>&1 || {
                     log "$1 failed to build, skipping it (log: $WORK/build-$1.log)"
                     tail -20 "$WORK/build-$1.log" >&2
                     KEEP_WORK=1
                     return 1
                 }
-                if [ "$1" = http-echo ]; then
-                    echo "$SCRATCH/release/http-echo --host 127.0.0.1 --port 0"
-                else
-                    echo "$SCRATCH/release/vendo-webhooks serve --host 127.0.0.1 --port 0"
-                fi
+                echo "$SCRATCH/release/$product ${args}--host 127.0.0.1 --port 0"
             fi ;;
         *) die "unknown server '$1' (known: $ALL_SERVERS)" ;;
     esac
@@ -135,7 +138,7 @@ server_command() {
 server_jobs() {
     case $1 in
         http-echo) echo "get post" ;;
-        vendo-webhooks) echo "webhook" ;;
+        vendo-webhooks | vendo-handler) echo "webhook" ;;
         *) echo "get post webhook" ;;
     esac
 }
@@ -143,7 +146,7 @@ server_jobs() {
 # The path probed to know a server is up.
 server_probe_path() {
     case $1 in
-        vendo-webhooks) echo "/healthz" ;;
+        vendo-webhooks | vendo-handler) echo "/healthz" ;;
         *) echo "/" ;;
     esac
 }

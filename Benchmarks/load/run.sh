@@ -2,15 +2,16 @@
 # Load benchmark: every server under test, the same jobs, one run, one table.
 #
 #   Benchmarks/load/run.sh [all | SERVER...]
-#   SERVER: nginx node fastapi hummingbird http-echo vendo-webhooks
+#   SERVER: nginx node fastapi hummingbird http-echo vendo-webhooks vendo-handler
 #
 # Jobs (wrk, keep-alive, on 127.0.0.1 only):
 #   get      GET /  -> fixed small 200
 #   post     POST / with a 1 KiB body -> 200
 #   webhook  signed 1 KiB deliveries POSTed to $WEBHOOK_PATH -> verified, parsed, 200
 # Environment: DURATION (10s), WARMUP (2s; 0 to skip), CONNECTIONS ("64 256"),
-# THREADS (2), JOBS ("get post webhook"), DELIVERIES (5000 distinct signed
-# deliveries, cycled), HTTP_ECHO_CMD / VENDO_WEBHOOKS_CMD (use these command
+# THREADS (2), JOBS ("get post webhook"), DELIVERIES (50000 distinct signed
+# deliveries, each wrk thread cycling through its own share),
+# HTTP_ECHO_CMD / VENDO_WEBHOOKS_CMD / VENDO_HANDLER_CMD (use these command
 # lines instead of building the products), STATIC_STDLIB (1: the Swift
 # servers link the Swift runtime statically, as the Docker image does; 0:
 # shared), ROUNDS (1; with more, every
@@ -28,7 +29,7 @@ WARMUP=${WARMUP:-2s}
 CONNECTIONS=${CONNECTIONS:-64 256}
 THREADS=${THREADS:-2}
 JOBS=${JOBS:-get post webhook}
-DELIVERIES=${DELIVERIES:-5000}
+DELIVERIES=${DELIVERIES:-50000}
 ROUNDS=${ROUNDS:-1}
 ROUND=1
 
@@ -70,7 +71,7 @@ run_wrk() {
         # Fresh timestamps for every run: receivers reject deliveries older than 300 s.
         python3 "$LOAD_DIR/gen_deliveries.py" --count "$DELIVERIES" --secret "$BENCH_SECRET" \
             --out "$WORK/deliveries.txt"
-        env+=(BENCH_PATH="$path" BENCH_DELIVERIES="$WORK/deliveries.txt")
+        env+=(BENCH_PATH="$path" BENCH_DELIVERIES="$WORK/deliveries.txt" BENCH_THREADS="$THREADS")
     fi
     rm -f "$WORK/sampler.ready"
     python3 "$LOAD_DIR/rss_sampler.py" --pid "$SERVER_PID" --out "$WORK/$tag.rss" \

@@ -37,9 +37,21 @@ class ReportTests(unittest.TestCase):
     def test_aims_table_says_yes_or_no_per_aim(self):
         lines = report.aims_section(self.rows)
         text = "\n".join(lines)
-        self.assertIn("| req/s ≥ 0.8× nginx | 64 | 0.50× | no |", text)
-        self.assertIn("| peak RSS ≤ 20 MiB | 64 | 20.5 MiB | no |", text)
+        self.assertIn("| req/s ≥ 0.8× nginx | vendo-webhooks | 64 | 0.50× | no |", text)
+        self.assertIn("| peak RSS ≤ 20 MiB | vendo-webhooks | 64 | 20.5 MiB | no |", text)
         self.assertNotIn("p99", text)  # the p99 aim is for c=256, which this run did not have
+        self.assertNotIn("vendo-handler", text)  # it did not run
+
+    def test_aims_table_covers_the_handler_server_after_the_endpoint(self):
+        rows = self.rows + [
+            row("vendo-handler", 64, 90_000, 5_000, 15_000, 1), row("vendo-handler", 64, 54_000, 10_000, 15_000, 2),
+            row("vendo-handler", 64, 72_000, 20_000, 16_000, 3),
+        ]
+        lines = [line for line in report.aims_section(rows) if line.startswith("| req/s")]
+        self.assertEqual(lines, [
+            "| req/s ≥ 0.8× nginx | vendo-webhooks | 64 | 0.50× | no |",
+            "| req/s ≥ 0.8× nginx | vendo-handler | 64 | 0.90× | yes |",  # median of 0.9, 0.9, 0.9
+        ])
 
     def test_no_aims_table_without_nginx(self):
         self.assertEqual(report.aims_section([r for r in self.rows if r["server"] != "nginx"]), [])

@@ -28,7 +28,7 @@ elseif job == "post" then
 elseif job == "webhook" then
   local path = os.getenv("BENCH_PATH") or "/webhooks/vendo"
   local deliveries = {}
-  local cursor = 0
+  local cursor, first, last = 0, 1, 0
   local thread_count = 0
 
   function setup(thread)
@@ -49,13 +49,21 @@ elseif job == "webhook" then
     end
     file:close()
     assert(#deliveries > 0, "no deliveries in " .. name)
-    -- Spread the threads over the list so they do not send the same ids in step.
-    cursor = ((thread_index or 0) * math.floor(#deliveries / 2)) % #deliveries
+    -- Each thread cycles through its own share of the list, so no id is ever
+    -- in flight on two threads, and an id comes back only after a whole
+    -- share from every thread (more than the receiver's dedupe window holds
+    -- with the default 50,000 deliveries: each delivery is new to it).
+    local threads = tonumber(os.getenv("BENCH_THREADS") or "2")
+    local share = math.floor(#deliveries / threads)
+    if share < 1 then share = #deliveries end
+    first = ((thread_index or 0) * share) % #deliveries + 1
+    last = math.min(first + share - 1, #deliveries)
+    cursor = first - 1
   end
 
   function request()
     cursor = cursor + 1
-    if cursor > #deliveries then cursor = 1 end
+    if cursor > last then cursor = first end
     return deliveries[cursor]
   end
 else
