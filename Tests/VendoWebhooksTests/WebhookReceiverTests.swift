@@ -366,9 +366,12 @@ import VendoHTTPServer
         var receiver = Fixture.receiver()
         let runs = Recorder<String>()
         receiver.on("connection.connected") { runs.append($0.id) }
+        // Held until the test lets it go: a timed sleep could end before
+        // respondImmediately looks, on a busy machine.
+        let (release, releaser) = AsyncStream<Void>.makeStream()
         receiver.on("connection.refreshed") { delivery in
             runs.append(delivery.id)
-            try await Task.sleep(for: .milliseconds(20))
+            for await _ in release { break }
         }
 
         // A handler that finishes without suspending: run and answered at once.
@@ -388,6 +391,7 @@ import VendoHTTPServer
         #expect(runs.all == ["evt_now_1", "evt_now_4"], "started already")
         #expect(receiver.dedupe.claimWithoutWaiting("evt_now_4") == nil, "the claim is held for respond(to:)")
         #expect(receiver.metrics.count(.ok) == 1)
+        releaser.yield()
         let answered = try await receiver.respond(to: slow)
         #expect(answered.status == .ok)
         #expect(runs.all == ["evt_now_1", "evt_now_4"], "not run a second time")
@@ -410,6 +414,28 @@ import VendoHTTPServer
         #expect(runs.all == ["evt_now_1", "evt_now_4"])
         #expect(receiver.metrics.count(.ok) == 3)
         #expect(receiver.metrics.count(.duplicate) == 1)
+    }
+
+    @Test func aClosureWithoutAwaitRunsWithNoTaskOfItsOwnAndAnAsyncOneInItsOwnTask() async throws {
+        var receiver = Fixture.receiver()
+        let tasks = Recorder<String>()
+        receiver.on("connection.connected") { _ in  // no await: the synchronous overload
+            tasks.append(withUnsafeCurrentTask { "\($0?.hashValue ?? 0)" })
+        }
+        receiver.on("connection.refreshed") { _ in  // awaits, never suspends: its own task, answered at once
+            await Self.returnsWithoutSuspending()
+            tasks.append(withUnsafeCurrentTask { "\($0?.hashValue ?? 0)" })
+        }
+        let caller = withUnsafeCurrentTask { "\($0?.hashValue ?? 0)" }
+
+        var sync = Fixture.post(Fixture.envelope(id: "evt_sync"))
+        #expect(try #require(receiver.respondImmediately(to: &sync)).status == .ok)
+        var async = Fixture.post(Fixture.envelope(id: "evt_async", type: "connection.refreshed"))
+        #expect(try #require(receiver.respondImmediately(to: &async)).status == .ok, "finished without suspending")
+        #expect(tasks.all.count == 2)
+        #expect(tasks.all.first == caller, "called directly, in the caller's task")
+        #expect(tasks.all.last != caller, "run in a task of its own")
+        #expect(receiver.metrics.count(.ok) == 2)
     }
 
     @Test func aHandlerThatFailsWithoutSuspendingIsAnsweredAfterTheErrorObservers() async throws {
@@ -442,6 +468,9 @@ import VendoHTTPServer
     }
 
     private struct HandlerFailedOnce: Error {}
+
+    /// An async call that completes without suspending.
+    private nonisolated static func returnsWithoutSuspending() async {}
 
     @Test func concurrentDuplicatesRunTheHandlersOnce() async throws {
         var receiver = Fixture.receiver()

@@ -186,6 +186,15 @@ public final class DedupeWindow: Sendable {
         return key.hashValue
     }
 
+    /// A key with its hash, for a caller that makes several calls for one
+    /// key (claim, then finish) and would otherwise hash it each time.
+    struct HashedKey {
+        let key: String
+        let hash: Int
+    }
+
+    func hashed(_ key: String) -> HashedKey { HashedKey(key: key, hash: hash(of: key)) }
+
     /// Seconds on the system's monotonic clock (`CLOCK_MONOTONIC`): the default clock.
     @Sendable public static func monotonicSeconds() -> Double {
         // Read directly: `ContinuousClock.now - origin` costs two 128-bit
@@ -215,9 +224,12 @@ public final class DedupeWindow: Sendable {
     /// of it is in flight (then ``claim(_:)`` waits for its outcome). The
     /// receiver's hot path: no suspension point when nothing is in flight.
     func claimWithoutWaiting(_ key: String) -> Claim? {
+        claimWithoutWaiting(hashed(key))  // hashed outside the lock
+    }
+
+    func claimWithoutWaiting(_ key: HashedKey) -> Claim? {
         let time = now()
-        let hash = hash(of: key)  // outside the lock
-        return state.withLock { $0.claim(key, hash: hash, now: time) }
+        return state.withLock { $0.claim(key.key, hash: key.hash, now: time) }
     }
 
     /// Claims `key` and records it as handled, in one step, for a delivery
@@ -226,10 +238,13 @@ public final class DedupeWindow: Sendable {
     /// `.run` when the key was new (it is remembered now), `.duplicate`, or
     /// `nil` while another delivery of it is in flight.
     func claimHandled(_ key: String) -> Claim? {
+        claimHandled(hashed(key))
+    }
+
+    func claimHandled(_ key: HashedKey) -> Claim? {
         let time = now()
-        let hash = hash(of: key)
         return state.withLock { state in
-            let outcome = state.claimHandled(key, hash: hash, now: time, expiresAt: time + windowSeconds)
+            let outcome = state.claimHandled(key.key, hash: key.hash, now: time, expiresAt: time + windowSeconds)
             if outcome == .run { state.forgetExpired(now: time) }
             return outcome
         }
@@ -237,10 +252,13 @@ public final class DedupeWindow: Sendable {
 
     /// Ends a claim: remembers `key` when the handlers succeeded, and wakes waiters.
     public func finish(_ key: String, succeeded: Bool) {
+        finish(hashed(key), succeeded: succeeded)
+    }
+
+    func finish(_ key: HashedKey, succeeded: Bool) {
         let time = now()
-        let hash = hash(of: key)
         let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
-            let waiters = state.finish(key, hash: hash, succeeded: succeeded, expiresAt: time + windowSeconds)
+            let waiters = state.finish(key.key, hash: key.hash, succeeded: succeeded, expiresAt: time + windowSeconds)
             state.forgetExpired(now: time)
             return waiters
         }

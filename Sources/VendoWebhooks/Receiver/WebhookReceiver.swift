@@ -112,6 +112,11 @@ public struct WebhookReceiver: HTTPImmediateResponder {
     // MARK: Registration
 
     /// Runs `body` for deliveries whose type matches `pattern`.
+    ///
+    /// It starts on the server's event-loop thread and runs there until it
+    /// first suspends; if it never does, the delivery is answered right
+    /// after, with no task made for it. Await slow work (I/O, a queue) rather
+    /// than blocking: until the first `await`, other requests on that loop wait.
     /// - Parameters:
     ///   - name: shown in logs and `onError` (default `<pattern>#<n>`).
     ///   - timeout: overrides ``Configuration/handlerTimeout`` for this handler.
@@ -120,6 +125,19 @@ public struct WebhookReceiver: HTTPImmediateResponder {
         _ body: @escaping @Sendable (WebhookDelivery) async throws -> Void
     ) {
         registry.add(pattern, name: name, timeout: timeout, body)
+    }
+
+    /// Runs the synchronous `body` for deliveries whose type matches
+    /// `pattern`: a closure without `await` (count, record, enqueue) lands
+    /// here. It is called directly on the event-loop thread, with no task:
+    /// the cheapest way to handle a delivery. Keep it short; nothing can
+    /// interrupt it, so it takes no timeout.
+    /// - Parameter name: shown in logs and `onError` (default `<pattern>#<n>`).
+    public mutating func on(
+        _ pattern: EventPattern, name: String? = nil,
+        _ body: @escaping @Sendable (WebhookDelivery) throws -> Void
+    ) {
+        registry.add(pattern, name: name, timeout: nil, body: .sync(body))
     }
 
     /// Runs `handler` for deliveries whose type matches `pattern`.
@@ -135,6 +153,12 @@ public struct WebhookReceiver: HTTPImmediateResponder {
         _ body: @escaping @Sendable (WebhookDelivery) async throws -> Void
     ) {
         registry.add(.any, name: name, timeout: timeout, body)
+    }
+
+    /// Runs the synchronous `body` for every delivery (the pattern `*`),
+    /// directly on the event-loop thread, like the synchronous `on`.
+    public mutating func onAny(name: String? = nil, _ body: @escaping @Sendable (WebhookDelivery) throws -> Void) {
+        registry.add(.any, name: name, timeout: nil, body: .sync(body))
     }
 
     /// Runs `handler` for every delivery (the pattern `*`).
@@ -238,9 +262,10 @@ public struct WebhookReceiver: HTTPImmediateResponder {
         case .failure(let rejection): return .answered(rejectInvalid(rejection.message))
         }
         let name = self.name(of: verified, body: body, scan: scan)
+        let key = dedupe.hashed(name.dedupeKey)  // hashed once for the claim and the finish
         if !registry.hasHandler(for: name.type) {
             // Nothing to run: claimed and remembered in one step.
-            switch dedupe.claimHandled(name.dedupeKey) {
+            switch dedupe.claimHandled(key) {
             case .duplicate?:
                 finishLog(id: name.id, type: name.type, .duplicate)
                 return .answered(ReceiverResponses.duplicate(id: name.id))
@@ -251,13 +276,13 @@ public struct WebhookReceiver: HTTPImmediateResponder {
                 break  // in flight elsewhere: wait for its outcome below
             }
         }
-        switch dedupe.claimWithoutWaiting(name.dedupeKey) {
+        switch dedupe.claimWithoutWaiting(key) {
         case .duplicate?:
             finishLog(id: name.id, type: name.type, .duplicate)
             return .answered(ReceiverResponses.duplicate(id: name.id))
         case .run? where !registry.hasHandler(for: name.type):
             // No handler, and the delivery in flight a moment ago failed since.
-            dedupe.finish(name.dedupeKey, succeeded: true)
+            dedupe.finish(key, succeeded: true)
             finishLog(id: name.id, type: name.type, .ok)
             return .answered(ReceiverResponses.ok(id: name.id))
         case .run?:
@@ -267,7 +292,7 @@ public struct WebhookReceiver: HTTPImmediateResponder {
             if let failures = run.finishedFailures(), failures.isEmpty {
                 // Every handler succeeded without suspending: answer now, with
                 // no task. A failure goes the async way, for the `onError` observers.
-                dedupe.finish(name.dedupeKey, succeeded: true)
+                dedupe.finish(key, succeeded: true)
                 finishLog(id: name.id, type: name.type, .ok)
                 return .answered(ReceiverResponses.ok(id: name.id))
             }

@@ -27,8 +27,25 @@ enum HandlerRunner {
         var pending: [HandlerRun.Pending] = []
         for registration in registry.registrations where registration.pattern.matches(delivery.type) {
             let timeout = registration.timeout ?? defaultTimeout
+            let body: @Sendable (WebhookDelivery) async throws -> Void
+            switch registration.body {
+            case .sync(let run):
+                // No task, no shared box: it returns or throws right here.
+                let started = ContinuousClock.now
+                let outcome: HandlerResult
+                do {
+                    try run(delivery)
+                    outcome = .succeeded
+                } catch {
+                    outcome = .threw(error)
+                }
+                metrics.observeHandler(seconds: (ContinuousClock.now - started).seconds)
+                pending.append(.init(registration: registration, state: .finished(outcome), timeout: timeout))
+                continue
+            case .async(let run):
+                body = run
+            }
             let result = OneShot<HandlerResult>()
-            let body = registration.body
             // `Task.immediate` runs the handler here until it first suspends:
             // one that does not suspend finishes with no scheduling hop and
             // no watchdog entry. One that suspends (I/O, a child process) goes
@@ -45,13 +62,14 @@ enum HandlerRunner {
                 metrics.observeHandler(seconds: (ContinuousClock.now - started).seconds)
                 result.fulfill(outcome)
             }
-            var watch: UInt64?
-            if !result.isFulfilled {
-                watch = watchdog.schedule(after: timeout) {
-                    if result.fulfill(.timedOut) { task.cancel() }
-                }
+            if let outcome = result.current {
+                pending.append(.init(registration: registration, state: .finished(outcome), timeout: timeout))
+                continue
             }
-            pending.append(.init(registration: registration, result: result, timeout: timeout, watch: watch))
+            let watch = watchdog.schedule(after: timeout) {
+                if result.fulfill(.timedOut) { task.cancel() }
+            }
+            pending.append(.init(registration: registration, state: .running(result, watch: watch), timeout: timeout))
         }
         return HandlerRun(pending: pending, watchdog: watchdog)
     }
@@ -69,11 +87,16 @@ enum HandlerRunner {
 /// The handler runs of one delivery, started by ``HandlerRunner/start(_:registry:defaultTimeout:metrics:watchdog:)``.
 struct HandlerRun: Sendable {
     struct Pending: Sendable {
+        enum State: Sendable {
+            /// Returned or threw while being started.
+            case finished(HandlerResult)
+            /// Suspended: its outcome comes later, or its deadline (the watchdog entry) does.
+            case running(OneShot<HandlerResult>, watch: UInt64)
+        }
+
         let registration: HandlerRegistration
-        let result: OneShot<HandlerResult>
+        let state: State
         let timeout: Duration
-        /// The watchdog entry, for a handler that had not finished when started.
-        let watch: UInt64?
     }
 
     let pending: [Pending]
@@ -84,36 +107,38 @@ struct HandlerRun: Sendable {
         var outcomes: [HandlerResult] = []
         outcomes.reserveCapacity(pending.count)
         for entry in pending {
-            outcomes.append(await entry.result.value())
-            if let watch = entry.watch { watchdog.cancel(watch) }
+            switch entry.state {
+            case .finished(let outcome):
+                outcomes.append(outcome)
+            case .running(let result, let watch):
+                outcomes.append(await result.value())
+                watchdog.cancel(watch)
+            }
         }
         return failures(outcomes)
     }
 
-    /// The failed runs when every handler has finished already (none
-    /// suspended when started); `nil` while one still runs.
+    /// The failed runs when every handler finished while being started;
+    /// `nil` while one still runs.
     func finishedFailures() -> [WebhookHandlerFailure]? {
-        var outcomes: [HandlerResult] = []
-        outcomes.reserveCapacity(pending.count)
+        var failures: [WebhookHandlerFailure] = []
         for entry in pending {
-            guard entry.watch == nil, let outcome = entry.result.current else { return nil }
-            outcomes.append(outcome)
+            guard case .finished(let outcome) = entry.state else { return nil }
+            if let failure = Self.failure(outcome, of: entry) { failures.append(failure) }
         }
-        return failures(outcomes)
+        return failures
     }
 
     private func failures(_ outcomes: [HandlerResult]) -> [WebhookHandlerFailure] {
-        var failures: [WebhookHandlerFailure] = []
-        for (entry, outcome) in zip(pending, outcomes) {
-            switch outcome {
-            case .succeeded: break
-            case .threw(let error):
-                failures.append(WebhookHandlerFailure(handlerName: entry.registration.name, reason: .threw(error)))
-            case .timedOut:
-                failures.append(WebhookHandlerFailure(handlerName: entry.registration.name, reason: .timedOut(entry.timeout)))
-            }
+        zip(pending, outcomes).compactMap { Self.failure($1, of: $0) }
+    }
+
+    private static func failure(_ outcome: HandlerResult, of entry: Pending) -> WebhookHandlerFailure? {
+        switch outcome {
+        case .succeeded: nil
+        case .threw(let error): WebhookHandlerFailure(handlerName: entry.registration.name, reason: .threw(error))
+        case .timedOut: WebhookHandlerFailure(handlerName: entry.registration.name, reason: .timedOut(entry.timeout))
         }
-        return failures
     }
 }
 
@@ -145,9 +170,6 @@ final class OneShot<Value: Sendable>: Sendable {
         for waiter in waiters { waiter.resume(returning: value) }
         return true
     }
-
-    /// Whether the value is set.
-    var isFulfilled: Bool { state.withLock { $0.value != nil } }
 
     /// The value if it is set, without waiting.
     var current: Value? { state.withLock { $0.value } }

@@ -42,10 +42,17 @@ public struct WebhookHandlerFailure: Error, Sendable, CustomStringConvertible {
 
 /// One registered handler.
 struct HandlerRegistration: Sendable {
+    /// What runs: a synchronous body is called directly (no task), an
+    /// asynchronous one in a task of its own.
+    enum Body: Sendable {
+        case sync(@Sendable (WebhookDelivery) throws -> Void)
+        case async(@Sendable (WebhookDelivery) async throws -> Void)
+    }
+
     let pattern: EventPattern
     let name: String
     let timeout: Duration?
-    let body: @Sendable (WebhookDelivery) async throws -> Void
+    let body: Body
 }
 
 /// The handlers of a receiver, in registration order.
@@ -57,6 +64,10 @@ struct HandlerRegistry: Sendable {
         _ pattern: EventPattern, name: String?, timeout: Duration?,
         _ body: @escaping @Sendable (WebhookDelivery) async throws -> Void
     ) {
+        add(pattern, name: name, timeout: timeout, body: .async(body))
+    }
+
+    mutating func add(_ pattern: EventPattern, name: String?, timeout: Duration?, body: HandlerRegistration.Body) {
         let name = name ?? "\(pattern)#\(registrations.count + 1)"
         registrations.append(HandlerRegistration(pattern: pattern, name: name, timeout: timeout, body: body))
     }
