@@ -235,6 +235,52 @@ import Testing
     }
 
     /// Runs `body` on the loop and returns its result.
+    @Test func aDescriptorTheKernelWillNotWatchIsRefusedAndTheLoopGoesOn() async throws {
+        // epoll refuses regular files (EPERM): the same path as running out of
+        // watches, which cannot be provoked here.
+        let loop = Self.loop
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("epoll-refusal-\(getpid())").path
+        let file = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        #expect(file >= 0)
+        defer {
+            close(file)
+            unlink(path)
+        }
+        let recorder = ReadinessRecorder(loop: loop, descriptor: file)
+        let (registered, error) = await onLoop(loop) { () -> (Bool, Int32) in
+            let registered = loop.register(file, interest: .read, handler: recorder)
+            let error = errno
+            loop.deregister(file)
+            return (registered, error)
+        }
+        #expect(!registered)
+        #expect(error == EPERM)
+
+        // The loop still watches what it can.
+        var fds: [Int32] = [0, 0]
+        #expect(vendo_pipe_cloexec(&fds) == 0)
+        defer {
+            close(fds[0])
+            close(fds[1])
+        }
+        let (readEnd, writeEnd) = (fds[0], fds[1])
+        #expect(fcntl(readEnd, F_SETFL, O_NONBLOCK) == 0)
+        let pipeRecorder = ReadinessRecorder(loop: loop, descriptor: readEnd)
+        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+            loop.execute {
+                pipeRecorder.onRead = {
+                    loop.deregister(readEnd)
+                    done.resume()
+                }
+                #expect(loop.register(readEnd, interest: .read, handler: pipeRecorder))
+                var byte: UInt8 = 1
+                _ = write(writeEnd, &byte, 1)
+            }
+        }
+        #expect(pipeRecorder.bytesRead == 1)
+        #expect(recorder.readCalls == 0)
+    }
+
     private func onLoop<T: Sendable>(_ loop: EventLoop, _ body: @escaping @Sendable () -> T) async -> T {
         await withCheckedContinuation { (done: CheckedContinuation<T, Never>) in
             loop.execute { done.resume(returning: body()) }
