@@ -486,6 +486,9 @@ public struct WebhookReceiver: HTTPImmediateResponder {
         let type: String
         let dedupeKey: String
         let isEnvelope: Bool
+        /// The event, when naming needed its payload (a Telegram update's
+        /// `update_id`): the delivery reuses it, so the body is parsed once.
+        var event: WebhookEvent? = nil
     }
 
     func name(of verified: SignatureCheck.Verified, body: [UInt8], scan: HeaderScan) -> DeliveryName {
@@ -496,17 +499,20 @@ public struct WebhookReceiver: HTTPImmediateResponder {
         }
         let provider = scan.provider ?? "unknown"
         let key: String
-        // Only Telegram needs a member of a provider body. That parses the body here and again
-        // for handlers (a delivery is built only when they run): a cost only this path pays.
-        if provider == "telegram", case .object(let envelope) = verified,
-           case .int(let updateID)? = signatureCheck.event(envelope, body: body).payload["update_id"] {
+        var event: WebhookEvent?
+        // Only Telegram needs a member of a provider body: the event parsed
+        // for it travels on to the delivery (`makeDelivery`).
+        if provider == "telegram", case .object(let envelope) = verified {
+            event = signatureCheck.event(envelope, body: body)
+        }
+        if case .int(let updateID)? = event?.payload["update_id"] {
             key = "telegram:\(scan.connectionID ?? ""):\(updateID)"
         } else {
             // Verified, so exactly one signature field was found.
             let signature = (scan.signature.value ?? "").lowercased()
             key = "\(provider):sig:\(signature)"
         }
-        return DeliveryName(id: key, type: "provider.\(provider)", dedupeKey: key, isEnvelope: false)
+        return DeliveryName(id: key, type: "provider.\(provider)", dedupeKey: key, isEnvelope: false, event: event)
     }
 
     func makeDelivery(
@@ -516,7 +522,7 @@ public struct WebhookReceiver: HTTPImmediateResponder {
         let occurredAt: String
         switch verified {
         case .object(let envelope):
-            let event = signatureCheck.event(envelope, body: body)
+            let event = name.event ?? signatureCheck.event(envelope, body: body)
             json = .event(event)
             occurredAt = name.isEnvelope ? event.occurredAt : ""
         case .other(let value):
