@@ -40,6 +40,7 @@ enum HandlerRunner {
                     outcome = .threw(error)
                 }
                 metrics.observeHandler(seconds: (ContinuousClock.now - started).seconds)
+                if case .succeeded = outcome { continue }  // nothing to keep: the common case allocates nothing
                 pending.append(.init(registration: registration, state: .finished(outcome), timeout: timeout))
                 continue
             case .async(let run):
@@ -63,6 +64,7 @@ enum HandlerRunner {
                 result.fulfill(outcome)
             }
             if let outcome = result.current {
+                if case .succeeded = outcome { continue }
                 pending.append(.init(registration: registration, state: .finished(outcome), timeout: timeout))
                 continue
             }
@@ -99,6 +101,8 @@ struct HandlerRun: Sendable {
         let timeout: Duration
     }
 
+    /// The runs still going and the ones that failed; runs that succeeded
+    /// while being started are not kept.
     let pending: [Pending]
     let watchdog: DeadlineWatchdog
 
