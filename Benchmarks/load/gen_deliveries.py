@@ -35,7 +35,7 @@ def delivery(index: int, run: str, size: int, occurred_at: str) -> bytes:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--count", type=int, default=5000, help="distinct deliveries (default 5000)")
+    parser.add_argument("--count", type=int, default=50000, help="distinct deliveries (default 50000, as run.sh)")
     parser.add_argument("--size", type=int, default=1024, help="body bytes (default 1024)")
     parser.add_argument("--secret", required=True, help="the webhook secret (benchmark only)")
     parser.add_argument("--out", required=True, help="output file")

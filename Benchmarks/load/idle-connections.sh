@@ -3,13 +3,13 @@
 # 1,000 idle keep-alive connections to our server.
 #
 #   Benchmarks/load/idle-connections.sh [SERVER]      (default: http-echo)
-#   SERVER: nginx node fastapi hummingbird http-echo vendo-webhooks
+#   SERVER: nginx node fastapi hummingbird http-echo vendo-webhooks vendo-handler
 #
 # Environment: CONNECTIONS (1000), HOLD (20 seconds), PING_INTERVAL (2 seconds:
 # each connection sends a request about that often, so a server with a 5 s
 # idle timeout keeps it; 0 = silent, only for a server started with a longer
 # idle timeout), SERVER_ARGS (extra arguments for the server, e.g. an idle
-# timeout flag once it has one), HTTP_ECHO_CMD / VENDO_WEBHOOKS_CMD as in run.sh.
+# timeout flag once it has one), HTTP_ECHO_CMD / VENDO_WEBHOOKS_CMD / VENDO_HANDLER_CMD as in run.sh.
 # Our server's default connection limit is 1,024: more than that needs
 # SERVER_ARGS raising it.
 set -euo pipefail

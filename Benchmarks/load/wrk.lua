@@ -53,7 +53,11 @@ elseif job == "webhook" then
     -- in flight on two threads, and an id comes back only after a whole
     -- share from every thread (more than the receiver's dedupe window holds
     -- with the default 50,000 deliveries: each delivery is new to it).
+    -- BENCH_THREADS must equal wrk's -t (run.sh sets it): with more threads
+    -- than shares, two threads would send the same ids.
     local threads = tonumber(os.getenv("BENCH_THREADS") or "2")
+    assert((thread_index or 0) < threads,
+      "BENCH_THREADS (" .. threads .. ") is less than wrk's thread count: set it to -t")
     local share = math.floor(#deliveries / threads)
     if share < 1 then share = #deliveries end
     first = ((thread_index or 0) * share) % #deliveries + 1

@@ -17,38 +17,47 @@ import VendoWebhooks
     import Glibc
 #endif
 
+/// Says what is wrong on standard error and exits 2.
+func fail(_ message: String) -> Never {
+    let line = "webhook-handler-server: \(message)\n"
+    _ = line.withCString { write(2, $0, strlen($0)) }
+    exit(2)
+}
+
+/// The flag's value as a whole number in `range`.
+func number(_ flag: String, _ value: String, in range: ClosedRange<Int>) -> Int {
+    guard let number = Int(value), range.contains(number) else {
+        fail("\(flag) takes a whole number from \(range.lowerBound) to \(range.upperBound), not '\(value)'")
+    }
+    return number
+}
+
 var host = "127.0.0.1"
 var port = 8080
 var capacity = DedupeWindow.defaultCapacity
 var arguments = CommandLine.arguments.dropFirst()
 if arguments.first == "serve" { arguments.removeFirst() }
 while let flag = arguments.popFirst() {
-    guard let value = arguments.popFirst() else {
-        print("webhook-handler-server: \(flag) needs a value")
-        exit(2)
-    }
+    guard let value = arguments.popFirst() else { fail("\(flag) needs a value") }
     switch flag {
     case "--host": host = value
-    case "--port": port = Int(value) ?? port
-    case "--dedupe-capacity": capacity = Int(value) ?? capacity
-    default:
-        print("webhook-handler-server: unknown flag \(flag)")
-        exit(2)
+    case "--port": port = number(flag, value, in: 0...65_535)
+    case "--dedupe-capacity": capacity = number(flag, value, in: 1...Int(Int32.max))
+    default: fail("unknown flag \(flag) (this benchmark server takes --host, --port and --dedupe-capacity)")
     }
 }
 guard let secret = getenv("VENDO_WEBHOOK_SECRET").map({ String(cString: $0) }), !secret.isEmpty else {
-    print("webhook-handler-server: set VENDO_WEBHOOK_SECRET")
-    exit(2)
+    fail("set VENDO_WEBHOOK_SECRET")
 }
 
-/// What the handler does: reads the event and counts it.
+/// What the handler does: reads the event's id and type and counts it.
 let handled = Atomic<Int>(0)
 var logger = Logger(label: "bench")
 logger.logLevel = .warning
 var receiver = try WebhookReceiver(
     secrets: [secret], configuration: .init(dedupeCapacity: capacity), logger: logger)
-receiver.on("connection.*") { delivery in
-    if !delivery.id.isEmpty { handled.add(1, ordering: .relaxed) }
+receiver.on("connection.*") { delivery in  // no await: the synchronous overload
+    if !delivery.id.isEmpty, delivery.type.hasPrefix("connection.") { handled.add(1, ordering: .relaxed) }
 }
 let endpoint = try WebhookEndpoint(receiver: receiver)
 let server = HTTPServer(

@@ -83,20 +83,21 @@ public struct HTTPHeaders: Sequence, Sendable, Equatable, ExpressibleByDictionar
 
     /// Appends a field, keeping any existing ones with the same name.
     public mutating func add(name: String, value: String) {
-        let start = bytes.count
-        bytes.append(contentsOf: name.utf8)
-        let valueStart = bytes.count
-        bytes.append(contentsOf: value.utf8)
-        spans.append(Span(name: start..<valueStart, value: valueStart..<bytes.count))
+        append(name: name, valueUTF8: value.utf8)
     }
 
     /// Appends a field whose value is given as bytes (copied), without making
     /// a `String` of it first.
     package mutating func add(name: String, valueBytes: UnsafeBufferPointer<UInt8>) {
+        append(name: name, valueUTF8: valueBytes)
+    }
+
+    @inline(__always)
+    private mutating func append(name: String, valueUTF8: some Sequence<UInt8>) {
         let start = bytes.count
         bytes.append(contentsOf: name.utf8)
         let valueStart = bytes.count
-        bytes.append(contentsOf: valueBytes)
+        bytes.append(contentsOf: valueUTF8)
         spans.append(Span(name: start..<valueStart, value: valueStart..<bytes.count))
     }
 

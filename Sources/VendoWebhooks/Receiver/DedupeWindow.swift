@@ -68,11 +68,10 @@ public final class DedupeWindow: Sendable {
         /// The sequence numbers in the ring are `oldest..<next`.
         var oldest: UInt64 = 0
         var next: UInt64 = 0
-        /// Key hash → sequence number of the key's latest slot.
+        /// Key hash → sequence number of the key's latest slot, always one in
+        /// the ring (dropping a slot drops the entry that points at it), so
+        /// its count is the number of keys remembered.
         var index: [Int: UInt64] = [:]
-        /// Slots that are their key's latest (`count`): not superseded by a
-        /// later remembering of the key, or by another key with the same hash.
-        var rememberedCount = 0
         /// Keys whose handlers run now, with the deliveries waiting for them.
         var inFlight: [String: [CheckedContinuation<Void, Never>]] = [:]
         let capacity: Int
@@ -81,7 +80,8 @@ public final class DedupeWindow: Sendable {
 
         /// The latest slot for `key` when it is remembered and not expired.
         func isRemembered(_ key: String, hash: Int, now: Double) -> Bool {
-            guard let sequence = index[hash], sequence >= oldest else { return false }
+            guard let sequence = index[hash] else { return false }
+            assert(sequence >= oldest && sequence < next, "the index points outside the ring")
             let slot = ring[Int(sequence % UInt64(capacity))]
             return slot.expiresAt > now && slot.key == key
         }
@@ -123,26 +123,21 @@ public final class DedupeWindow: Sendable {
                 ring[Int(sequence % UInt64(capacity))] = slot
             }
             next += 1
-            if let previous = index.updateValue(sequence, forKey: hash), previous >= oldest {
-                // The key remembered again, or another key with this hash:
-                // either way the earlier slot no longer counts.
-                rememberedCount -= 1
-            }
-            rememberedCount += 1
+            // A key remembered again, or another key with this hash: the
+            // earlier slot stays in the ring but no longer counts.
+            index[hash] = sequence
         }
 
         private mutating func dropOldest() {
             let position = Int(oldest % UInt64(capacity))
             let hash = ring[position].hash
-            if let sequence = index[hash], sequence == oldest {
-                index.removeValue(forKey: hash)
-                rememberedCount -= 1
-            }
+            if let entry = index.index(forKey: hash), index[entry].value == oldest { index.remove(at: entry) }
             ring[position] = Slot(key: "", hash: 0, expiresAt: 0)  // frees the key now, not when overwritten
             oldest += 1
         }
 
-        /// Forgets expired keys (the front of the ring) and keys over capacity.
+        /// Forgets expired keys: the front of the ring. (`remember` makes room
+        /// when the ring is full.)
         mutating func forgetExpired(now: Double) {
             while oldest < next {
                 let slot = ring[Int(oldest % UInt64(capacity))]
@@ -277,7 +272,7 @@ public final class DedupeWindow: Sendable {
         let time = now()
         return state.withLock { state in
             state.forgetExpired(now: time)
-            return state.rememberedCount
+            return state.index.count
         }
     }
 

@@ -17,8 +17,10 @@ import VendoHTTPServer
 ///    `validation_failed` naming the failed check;
 /// 4. the delivery's key is claimed in the ``DedupeWindow`` ⇒ already handled:
 ///    200 `{"ok":true,"duplicate":true,…}` and no handler runs;
-/// 5. every handler whose pattern matches the event type runs concurrently,
-///    each under its timeout. All succeeded (or none matched) ⇒ 200
+/// 5. every handler whose pattern matches the event type runs: each starts
+///    in turn and runs until it returns or first suspends, then the suspended
+///    ones go on concurrently, each under its timeout (a synchronous handler
+///    cannot be interrupted and takes none). All succeeded (or none matched) ⇒ 200
 ///    `{"ok":true,"id":…}` and the key is remembered; any failure or timeout
 ///    ⇒ `onError` observers are told, the key is not remembered, and the
 ///    answer is 503 `handler_failed` with `Retry-After`, so the sender retries.
@@ -113,10 +115,11 @@ public struct WebhookReceiver: HTTPImmediateResponder {
 
     /// Runs `body` for deliveries whose type matches `pattern`.
     ///
-    /// It starts on the server's event-loop thread and runs there until it
-    /// first suspends; if it never does, the delivery is answered right
-    /// after, with no task made for it. Await slow work (I/O, a queue) rather
-    /// than blocking: until the first `await`, other requests on that loop wait.
+    /// It starts (in a task of its own, `Task.immediate`) on the server's
+    /// event-loop thread and runs there until it first suspends; if it never
+    /// does, the delivery is answered right after, with no task for the
+    /// request. Await slow work (I/O, a queue) rather than blocking: until the
+    /// first `await`, other requests on that loop wait.
     /// - Parameters:
     ///   - name: shown in logs and `onError` (default `<pattern>#<n>`).
     ///   - timeout: overrides ``Configuration/handlerTimeout`` for this handler.
@@ -205,6 +208,11 @@ public struct WebhookReceiver: HTTPImmediateResponder {
     /// Otherwise `nil`, and the verified delivery (with its running handlers)
     /// travels in `request.userInfo` to ``respond(to:)``, which the server
     /// calls next (so nothing is verified or run twice).
+    ///
+    /// Whoever calls this must, after a `nil`, call ``respond(to:)`` with the
+    /// same request, as `HTTPImmediateResponder` requires: the delivery's
+    /// dedupe claim is held for it, and a claim never finished makes every
+    /// redelivery of that id wait.
     public func respondImmediately(to request: inout HTTPRequest) -> HTTPResponse? {
         switch admit(request) {
         case .answered(let response)?:
@@ -221,9 +229,8 @@ public struct WebhookReceiver: HTTPImmediateResponder {
     /// delivery of its key.
     struct AdmittedDelivery: Sendable {
         let delivery: WebhookDelivery
-        /// Whether its dedupe claim is already taken (then it must be finished).
-        let claimed: Bool
-        /// Its handlers, when they were started already (then `claimed` is true).
+        /// Its handlers, started, when the delivery's dedupe claim is taken
+        /// (then it must be finished); `nil` when the claim is still to take.
         var run: HandlerRun? = nil
     }
 
@@ -262,7 +269,7 @@ public struct WebhookReceiver: HTTPImmediateResponder {
         case .failure(let rejection): return .answered(rejectInvalid(rejection.message))
         }
         let name = self.name(of: verified, body: body, scan: scan)
-        let key = dedupe.hashed(name.dedupeKey)  // hashed once for the claim and the finish
+        let key = dedupe.hashed(name.dedupeKey)  // the index hash, computed once for the claim and the finish
         if !registry.hasHandler(for: name.type) {
             // Nothing to run: claimed and remembered in one step.
             switch dedupe.claimHandled(key) {
@@ -296,11 +303,11 @@ public struct WebhookReceiver: HTTPImmediateResponder {
                 finishLog(id: name.id, type: name.type, .ok)
                 return .answered(ReceiverResponses.ok(id: name.id))
             }
-            return .mustWait(AdmittedDelivery(delivery: delivery, claimed: true, run: run))
+            return .mustWait(AdmittedDelivery(delivery: delivery, run: run))
         case nil:
             // Another delivery of the key is in flight: wait for its outcome.
             let delivery = makeDelivery(verified, body: body, scan: scan, name: name, headers: request.headers)
-            return .mustWait(AdmittedDelivery(delivery: delivery, claimed: false))
+            return .mustWait(AdmittedDelivery(delivery: delivery))
         }
     }
 
@@ -318,11 +325,12 @@ public struct WebhookReceiver: HTTPImmediateResponder {
     /// Dedupe and dispatch of an already verified delivery: what `respond(to:)`
     /// does after verification. Records metrics and logs, but builds no response.
     public func dispatch(_ delivery: WebhookDelivery) async -> DispatchResult {
-        await dispatch(delivery, claimed: false)
+        await dispatch(delivery, run: nil)
     }
 
-    func dispatch(_ delivery: WebhookDelivery, claimed: Bool, run: HandlerRun? = nil) async -> DispatchResult {
-        if !claimed {
+    /// `run`: the delivery's handlers, already started under its claim.
+    func dispatch(_ delivery: WebhookDelivery, run: HandlerRun?) async -> DispatchResult {
+        if run == nil {
             guard await dedupe.claim(delivery.dedupeKey) == .run else {
                 finishLog(delivery, .duplicate)
                 return .duplicate
@@ -357,13 +365,13 @@ public struct WebhookReceiver: HTTPImmediateResponder {
 
     /// Turns a dispatch result into the response the sender expects.
     func answer(_ delivery: WebhookDelivery) async -> HTTPResponse {
-        await answer(AdmittedDelivery(delivery: delivery, claimed: false))
+        await answer(AdmittedDelivery(delivery: delivery))
     }
 
     @inline(never)
     private func answer(_ admitted: AdmittedDelivery) async -> HTTPResponse {
         let delivery = admitted.delivery
-        switch await dispatch(delivery, claimed: admitted.claimed, run: admitted.run) {
+        switch await dispatch(delivery, run: admitted.run) {
         case .handled: return ReceiverResponses.ok(id: delivery.id)
         case .duplicate: return ReceiverResponses.duplicate(id: delivery.id)
         case .failed: return ReceiverResponses.handlerFailed(retryAfterSeconds: configuration.retryAfterSeconds)

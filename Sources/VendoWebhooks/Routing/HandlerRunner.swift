@@ -5,8 +5,10 @@ import Synchronization
     import Foundation
 #endif
 
-/// Runs the handlers that match a delivery: all at once, each in its own task
-/// under its own deadline, and reports the ones that failed.
+/// Runs the handlers that match a delivery and reports the ones that failed.
+/// Each starts in turn on the calling thread: a synchronous one is called
+/// directly; an async one runs in a task of its own until it first suspends,
+/// then goes on concurrently with the others under its own deadline.
 ///
 /// A handler that suspends and then ignores cancellation cannot hold the
 /// response hostage: the receiver stops waiting at the deadline (the
@@ -108,18 +110,19 @@ struct HandlerRun: Sendable {
 
     /// The failed runs, once every handler has finished or timed out.
     func failures() async -> [WebhookHandlerFailure] {
-        var outcomes: [HandlerResult] = []
-        outcomes.reserveCapacity(pending.count)
+        var failures: [WebhookHandlerFailure] = []
         for entry in pending {
+            let outcome: HandlerResult
             switch entry.state {
-            case .finished(let outcome):
-                outcomes.append(outcome)
+            case .finished(let finished):
+                outcome = finished
             case .running(let result, let watch):
-                outcomes.append(await result.value())
+                outcome = await result.value()
                 watchdog.cancel(watch)
             }
+            if let failure = Self.failure(outcome, of: entry) { failures.append(failure) }
         }
-        return failures(outcomes)
+        return failures
     }
 
     /// The failed runs when every handler finished while being started;
@@ -131,10 +134,6 @@ struct HandlerRun: Sendable {
             if let failure = Self.failure(outcome, of: entry) { failures.append(failure) }
         }
         return failures
-    }
-
-    private func failures(_ outcomes: [HandlerResult]) -> [WebhookHandlerFailure] {
-        zip(pending, outcomes).compactMap { Self.failure($1, of: $0) }
     }
 
     private static func failure(_ outcome: HandlerResult, of entry: Pending) -> WebhookHandlerFailure? {

@@ -234,14 +234,13 @@ import Testing
         #expect(Set(handedOut).count == group.loops.count)
     }
 
-    /// Runs `body` on the loop and returns its result.
     @Test func aDescriptorTheKernelWillNotWatchIsRefusedAndTheLoopGoesOn() async throws {
         // epoll refuses regular files (EPERM): the same path as running out of
         // watches, which cannot be provoked here.
         let loop = Self.loop
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("epoll-refusal-\(getpid())").path
         let file = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
-        #expect(file >= 0)
+        try #require(file >= 0)
         defer {
             close(file)
             unlink(path)
@@ -272,15 +271,19 @@ import Testing
                     loop.deregister(readEnd)
                     done.resume()
                 }
-                #expect(loop.register(readEnd, interest: .read, handler: pipeRecorder))
+                guard loop.register(readEnd, interest: .read, handler: pipeRecorder) else {
+                    Issue.record("the loop refused a pipe after refusing a file")
+                    done.resume()
+                    return
+                }
                 var byte: UInt8 = 1
                 _ = write(writeEnd, &byte, 1)
             }
         }
         #expect(pipeRecorder.bytesRead == 1)
-        #expect(recorder.readCalls == 0)
     }
 
+    /// Runs `body` on the loop and returns its result.
     private func onLoop<T: Sendable>(_ loop: EventLoop, _ body: @escaping @Sendable () -> T) async -> T {
         await withCheckedContinuation { (done: CheckedContinuation<T, Never>) in
             loop.execute { done.resume(returning: body()) }

@@ -17,7 +17,7 @@ import Testing
         defer { unlink(path) }
 
         let recorder = LogRecorder()
-        let loop = EventLoop(name: "unwatchable-test")
+        let loop = EventLoopTests.loop  // loops live as long as the process: share one
         let closedIDs = Recorder<UInt64>()
         let connection = Connection(
             id: 77, socket: Socket(descriptor: .init(rawValue: file)), remoteAddress: "test",
