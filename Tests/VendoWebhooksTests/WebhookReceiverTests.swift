@@ -416,6 +416,30 @@ import VendoHTTPServer
         #expect(receiver.metrics.count(.duplicate) == 1)
     }
 
+    @Test func aStartedDeliveryWhoseRequestIsDroppedStillFinishesItsClaim() async throws {
+        var receiver = Fixture.receiver()
+        let (release, releaser) = AsyncStream<Void>.makeStream()
+        receiver.on("connection.connected") { _ in for await _ in release { break } }  // suspends
+        do {
+            // respondImmediately hands the delivery on, and the caller drops
+            // the request instead of calling respond(to:).
+            var request = Fixture.post(Fixture.envelope(id: "evt_dropped"))
+            #expect(receiver.respondImmediately(to: &request) == nil)
+            #expect(receiver.dedupe.inFlightCount == 1)
+        }
+        #expect(receiver.dedupe.inFlightCount == 1, "the handler still runs: the claim stays until it ends")
+        releaser.yield()
+        let deadline = ContinuousClock.now + .seconds(10)
+        while receiver.dedupe.inFlightCount > 0, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        #expect(receiver.dedupe.inFlightCount == 0, "the claim was finished")
+        #expect(receiver.dedupe.contains("evt_dropped"), "the handler succeeded: remembered")
+        // A redelivery is answered at once instead of waiting for an outcome.
+        var again = Fixture.post(Fixture.envelope(id: "evt_dropped"))
+        #expect(try #require(receiver.respondImmediately(to: &again)).json["duplicate"] == true)
+    }
+
     @Test func aClosureWithoutAwaitRunsWithNoTaskOfItsOwnAndAnAsyncOneInItsOwnTask() async throws {
         var receiver = Fixture.receiver()
         let tasks = Recorder<String>()

@@ -183,7 +183,7 @@ public final class DedupeWindow: Sendable {
 
     /// A key with its hash, for a caller that makes several calls for one
     /// key (claim, then finish) and would otherwise hash it each time.
-    struct HashedKey {
+    struct HashedKey: Sendable {
         let key: String
         let hash: Int
     }

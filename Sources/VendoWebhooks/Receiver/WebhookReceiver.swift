@@ -209,10 +209,11 @@ public struct WebhookReceiver: HTTPImmediateResponder {
     /// travels in `request.userInfo` to ``respond(to:)``, which the server
     /// calls next (so nothing is verified or run twice).
     ///
-    /// Whoever calls this must, after a `nil`, call ``respond(to:)`` with the
-    /// same request, as `HTTPImmediateResponder` requires: the delivery's
-    /// dedupe claim is held for it, and a claim never finished makes every
-    /// redelivery of that id wait.
+    /// After a `nil`, call ``respond(to:)`` with the same request, as
+    /// `HTTPImmediateResponder` requires: the delivery's dedupe claim is held
+    /// for it. A request dropped instead does not leave the id claimed (its
+    /// redeliveries would wait): once its handlers are done, the claim is
+    /// finished as they ended, with no response to send.
     public func respondImmediately(to request: inout HTTPRequest) -> HTTPResponse? {
         switch admit(request) {
         case .answered(let response)?:
@@ -229,9 +230,9 @@ public struct WebhookReceiver: HTTPImmediateResponder {
     /// delivery of its key.
     struct AdmittedDelivery: Sendable {
         let delivery: WebhookDelivery
-        /// Its handlers, started, when the delivery's dedupe claim is taken
+        /// Its started handlers and its dedupe claim, when the claim is taken
         /// (then it must be finished); `nil` when the claim is still to take.
-        var run: HandlerRun? = nil
+        var handover: ClaimHandover? = nil
     }
 
     enum AdmittedDeliveryKey: RequestUserInfoKey {
@@ -303,7 +304,8 @@ public struct WebhookReceiver: HTTPImmediateResponder {
                 finishLog(id: name.id, type: name.type, .ok)
                 return .answered(ReceiverResponses.ok(id: name.id))
             }
-            return .mustWait(AdmittedDelivery(delivery: delivery, run: run))
+            return .mustWait(AdmittedDelivery(
+                delivery: delivery, handover: ClaimHandover(run: run, key: key, dedupe: dedupe)))
         case nil:
             // Another delivery of the key is in flight: wait for its outcome.
             let delivery = makeDelivery(verified, body: body, scan: scan, name: name, headers: request.headers)
@@ -371,7 +373,7 @@ public struct WebhookReceiver: HTTPImmediateResponder {
     @inline(never)
     private func answer(_ admitted: AdmittedDelivery) async -> HTTPResponse {
         let delivery = admitted.delivery
-        switch await dispatch(delivery, run: admitted.run) {
+        switch await dispatch(delivery, run: admitted.handover?.takeOver()) {
         case .handled: return ReceiverResponses.ok(id: delivery.id)
         case .duplicate: return ReceiverResponses.duplicate(id: delivery.id)
         case .failed: return ReceiverResponses.handlerFailed(retryAfterSeconds: configuration.retryAfterSeconds)
