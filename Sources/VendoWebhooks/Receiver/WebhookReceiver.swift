@@ -271,7 +271,8 @@ public struct WebhookReceiver: HTTPImmediateResponder {
         }
         let name = self.name(of: verified, body: body, scan: scan)
         let key = dedupe.hashed(name.dedupeKey)  // the index hash, computed once for the claim and the finish
-        if !registry.hasHandler(for: name.type) {
+        let hasHandler = registry.hasHandler(for: name.type)
+        if !hasHandler {
             // Nothing to run: claimed and remembered in one step.
             switch dedupe.claimHandled(key) {
             case .duplicate?:
@@ -288,7 +289,7 @@ public struct WebhookReceiver: HTTPImmediateResponder {
         case .duplicate?:
             finishLog(id: name.id, type: name.type, .duplicate)
             return .answered(ReceiverResponses.duplicate(id: name.id))
-        case .run? where !registry.hasHandler(for: name.type):
+        case .run? where !hasHandler:
             // No handler, and the delivery in flight a moment ago failed since.
             dedupe.finish(key, succeeded: true)
             finishLog(id: name.id, type: name.type, .ok)

@@ -29,51 +29,38 @@ enum HandlerRunner {
         var pending: [HandlerRun.Pending] = []
         for registration in registry.registrations where registration.pattern.matches(delivery.type) {
             let timeout = registration.timeout ?? defaultTimeout
-            let body: @Sendable (WebhookDelivery) async throws -> Void
+            let started = ContinuousClock.now
+            let outcome: HandlerResult
             switch registration.body {
             case .sync(let run):
                 // No task, no shared box: it returns or throws right here.
-                let started = ContinuousClock.now
-                let outcome: HandlerResult
-                do {
-                    try run(delivery)
-                    outcome = .succeeded
-                } catch {
-                    outcome = .threw(error)
-                }
+                outcome = HandlerResult { try run(delivery) }
                 metrics.observeHandler(seconds: (ContinuousClock.now - started).seconds)
-                if case .succeeded = outcome { continue }  // nothing to keep: the common case allocates nothing
-                pending.append(.init(registration: registration, state: .finished(outcome), timeout: timeout))
-                continue
             case .async(let run):
-                body = run
-            }
-            let result = OneShot<HandlerResult>()
-            // `Task.immediate` runs the handler here until it first suspends:
-            // one that does not suspend finishes with no scheduling hop and
-            // no watchdog entry. One that suspends (I/O, a child process) goes
-            // on as its own task, raced against the deadline below.
-            let task = Task.immediate {
-                let started = ContinuousClock.now
-                let outcome: HandlerResult
-                do {
-                    try await body(delivery)
-                    outcome = .succeeded
-                } catch {
-                    outcome = .threw(error)
+                let result = OneShot<HandlerResult>()
+                // `Task.immediate` runs the handler here until it first
+                // suspends: one that does not suspend finishes with no
+                // scheduling hop and no watchdog entry. One that suspends (I/O,
+                // a child process) goes on as its own task, raced against the
+                // deadline below.
+                let task = Task.immediate {
+                    let outcome = await HandlerResult { try await run(delivery) }
+                    metrics.observeHandler(seconds: (ContinuousClock.now - started).seconds)
+                    result.fulfill(outcome)
                 }
-                metrics.observeHandler(seconds: (ContinuousClock.now - started).seconds)
-                result.fulfill(outcome)
+                guard let finished = result.current else {
+                    let watch = watchdog.schedule(after: timeout) {
+                        if result.fulfill(.timedOut) { task.cancel() }
+                    }
+                    pending.append(.init(registration: registration, state: .running(result, watch: watch), timeout: timeout))
+                    continue
+                }
+                outcome = finished
             }
-            if let outcome = result.current {
-                if case .succeeded = outcome { continue }
-                pending.append(.init(registration: registration, state: .finished(outcome), timeout: timeout))
-                continue
-            }
-            let watch = watchdog.schedule(after: timeout) {
-                if result.fulfill(.timedOut) { task.cancel() }
-            }
-            pending.append(.init(registration: registration, state: .running(result, watch: watch), timeout: timeout))
+            // A run that succeeded leaves nothing to wait for or report: the
+            // common case allocates nothing.
+            if case .succeeded = outcome { continue }
+            pending.append(.init(registration: registration, state: .finished(outcome), timeout: timeout))
         }
         return HandlerRun(pending: pending, watchdog: watchdog)
     }
@@ -149,6 +136,26 @@ enum HandlerResult: Sendable {
     case succeeded
     case threw(any Error)
     case timedOut
+
+    /// How `body` ended: returned or threw.
+    init(_ body: () throws -> Void) {
+        do {
+            try body()
+            self = .succeeded
+        } catch {
+            self = .threw(error)
+        }
+    }
+
+    /// How `body` ended: returned or threw.
+    init(_ body: () async throws -> Void) async {
+        do {
+            try await body()
+            self = .succeeded
+        } catch {
+            self = .threw(error)
+        }
+    }
 }
 
 /// A value set once, awaited by one or more readers.
