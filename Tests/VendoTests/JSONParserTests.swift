@@ -147,6 +147,27 @@ struct JSONParserTests {
         #expect(value["key96"] == .string(String(repeating: "v", count: 96) + "é"))
     }
 
+    @Test("a special byte is found at every offset of a long string")
+    func specialBytesInLongStrings() throws {
+        // Long runs are skipped many bytes at a time; whatever the alignment,
+        // the first quote, escape, control or non-ASCII byte must be seen.
+        for length in [0, 1, 15, 16, 17, 31, 32, 33, 63, 64, 65, 100] {
+            for offset in 0..<length {
+                let before = String(repeating: "a", count: offset)
+                let after = String(repeating: "b", count: length - offset)
+                #expect(try Self.parse(#"["\#(before)\"\#(after)"]"#) == [.string(before + "\"" + after)])
+                #expect(try Self.parse(#"["\#(before)é\#(after)"]"#) == [.string(before + "é" + after)])
+                #expect(try Self.parse(#"["\#(before)"]"#) == [.string(before)])
+                let control = Self.parse(bytes: Array("[\"\(before)\u{01}\(after)\"]".utf8))
+                guard case .failure(let failure) = control else {
+                    Issue.record("a raw control byte at \(offset) of \(length) was accepted")
+                    continue
+                }
+                #expect(failure.offset == 2 + offset, "the control byte's offset")
+            }
+        }
+    }
+
     // MARK: Fuzzing
 
     /// Random JSON texts: nested values with escapes, Unicode, numbers and whitespace.
