@@ -35,6 +35,32 @@ import VendoHTTPServer
         #expect(receiver.metrics.count(.ok) == 1)
     }
 
+    @Test func handlersSeeOnlyTheForwardedHeadersAndDumpsShowNoOthers() async throws {
+        var receiver = Fixture.receiver()
+        let seen = Recorder<WebhookDelivery>()
+        receiver.on("connection.connected") { seen.append($0) }
+        let request = Fixture.post(
+            Fixture.envelope(id: "evt_headers"),
+            extra: [
+                ("x-vendo-connection-id", "conn_1"), ("X-VENDO-CONNECTION-ID", "conn_2"), ("user-agent", "vendo-hooks/1"),
+                ("Authorization", "Bearer secret-token-123"), ("Cookie", "session=secret-cookie-456"),
+            ])
+        let signature = try #require(request.headers["Vendo-Signature"])
+        let response = try await receiver.respond(to: request)
+        #expect(response.status == .ok)
+        let delivery = try #require(seen.all.first)
+        // The first of each forwarded field, under its canonical spelling, in arrival order.
+        #expect(delivery.headers.map(\.name) == ["Vendo-Timestamp", "Content-Type", "X-Vendo-Connection-Id", "User-Agent"])
+        #expect(delivery.headers["X-Vendo-Connection-Id"] == "conn_1")
+        #expect(delivery.headers == delivery.headers, "picked once, the same on every read")
+        var dumped = ""
+        dump(delivery, to: &dumped)
+        #expect(dumped.contains("evt_headers") && dumped.contains("vendo-hooks/1"))
+        for secret in [signature, "secret-token-123", "secret-cookie-456"] {
+            #expect(!dumped.contains(secret), "dump shows \(secret)")
+        }
+    }
+
     @Test func noMatchingHandlerIsStillSuccess() async throws {
         var receiver = Fixture.receiver()
         let seen = Recorder<String>()

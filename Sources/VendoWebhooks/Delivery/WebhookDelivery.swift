@@ -1,4 +1,3 @@
-import Synchronization
 import VendoCore
 import VendoHTTPServer
 
@@ -28,8 +27,9 @@ public struct WebhookDelivery: Sendable {
     public let id: String
     /// The envelope's `type`; for provider deliveries `provider.<name>`.
     public let type: String
-    /// The envelope's `occurred_at` as sent; `""` when absent and for provider deliveries.
-    public let occurredAt: String
+    /// The envelope's `occurred_at` as sent; `""` when absent and for
+    /// provider deliveries. Decoded on first read.
+    public var occurredAt: String { details.occurredAt }
     /// Exactly the bytes that were verified.
     public let rawBody: [UInt8]
     /// The provider (`x-vendo-provider`, lower-cased), `"telegram"` on the direct path, else `nil`.
@@ -47,10 +47,11 @@ public struct WebhookDelivery: Sendable {
     public let source: Source
     /// The request headers a handler may need: `Vendo-Timestamp`,
     /// `X-Vendo-Provider`, `X-Vendo-Connection-Id`, `Content-Type`,
-    /// `User-Agent`. Never the signature or any secret-bearing header.
-    public let headers: HTTPHeaders
+    /// `User-Agent`, under those spellings. Never the signature or any
+    /// secret-bearing header. Picked from the request on first read.
+    public var headers: HTTPHeaders { details.headers }
 
-    private let json: DeliveryJSON
+    private let details: DeliveryDetails
 
     /// Makes a delivery by hand (tests, or replaying a stored body).
     public init(
@@ -60,80 +61,52 @@ public struct WebhookDelivery: Sendable {
     ) {
         self.id = id
         self.type = type
-        self.occurredAt = occurredAt
         self.rawBody = rawBody
         self.provider = provider
         self.connectionID = connectionID
         self.dedupeKey = dedupeKey ?? id
         self.isEnvelope = isEnvelope
         self.source = source
-        self.headers = headers
-        self.json = .lazy(LazyJSON(rawBody))
+        self.details = DeliveryDetails(body: rawBody, json: .unparsed, headers: .given(headers), occurredAt: occurredAt)
     }
 
-    /// A delivery whose body was already validated: `json` is the SDK's
-    /// verified event (built lazily) or the parsed value.
+    /// A delivery whose body was already validated; `details` holds what is
+    /// built on first read.
     init(
-        id: String, type: String, occurredAt: String, rawBody: [UInt8], provider: String?, connectionID: String?,
-        dedupeKey: String, isEnvelope: Bool, source: Source, headers: HTTPHeaders, json: DeliveryJSON
+        id: String, type: String, rawBody: [UInt8], provider: String?, connectionID: String?, dedupeKey: String,
+        isEnvelope: Bool, source: Source, details: DeliveryDetails
     ) {
         self.id = id
         self.type = type
-        self.occurredAt = occurredAt
         self.rawBody = rawBody
         self.provider = provider
         self.connectionID = connectionID
         self.dedupeKey = dedupeKey
         self.isEnvelope = isEnvelope
         self.source = source
-        self.headers = headers
-        self.json = json
+        self.details = details
     }
 
     /// The whole body as JSON, parsed on first use and kept.
     /// `.null` if the body is not JSON (only possible for hand-made deliveries).
-    public var payload: JSONValue {
-        switch json {
-        case .event(let event): return event.payload
-        case .parsed(let value): return value
-        case .lazy(let lazy): return lazy.value
-        }
-    }
+    public var payload: JSONValue { details.payload }
 
     /// An envelope's `data` member (`{}` when absent); for a provider delivery
     /// the whole body. Parsed on first use and kept.
-    public var data: JSONValue {
-        guard isEnvelope else { return payload }
-        switch json {
-        case .event(let event): return event.data  // builds only the `data` member
-        case .parsed(let value): return value["data"] ?? .object([:])
-        case .lazy(let lazy): return lazy.value["data"] ?? .object([:])
-        }
-    }
+    public var data: JSONValue { isEnvelope ? details.data : details.payload }
 }
 
-/// Where a delivery's JSON comes from.
-enum DeliveryJSON: Sendable {
-    /// The SDK's verified event: the body was validated, `data`/`payload` are built on first read and kept.
-    case event(WebhookEvent)
-    /// Already parsed (bodies that are not objects, Telegram updates).
-    case parsed(JSONValue)
-    /// Hand-made deliveries: parsed on first read.
-    case lazy(LazyJSON)
-}
-
-/// Parses a body once, on first access, from whichever task asks first.
-final class LazyJSON: Sendable {
-    private let bytes: [UInt8]
-    private let cache = Mutex<JSONValue?>(nil)
-
-    init(_ bytes: [UInt8]) { self.bytes = bytes }
-
-    var value: JSONValue {
-        if let cached = cache.withLock({ $0 }) { return cached }
-        // Parse outside the lock: two racing first readers both parse, both get the same value.
-        let parsed = (try? JSONValue.parse(utf8: bytes)) ?? .null
-        cache.withLock { $0 = parsed }
-        return parsed
+extension WebhookDelivery: CustomReflectable {
+    /// What the delivery shows (`dump`, debuggers): its public properties,
+    /// never the request headers it was picked from.
+    public var customMirror: Mirror {
+        Mirror(
+            self,
+            children: [
+                "id": id, "type": type, "occurredAt": occurredAt, "rawBody": rawBody,
+                "provider": provider as Any, "connectionID": connectionID as Any, "dedupeKey": dedupeKey,
+                "isEnvelope": isEnvelope, "source": source, "headers": headers,
+            ],
+            displayStyle: .struct)
     }
 }

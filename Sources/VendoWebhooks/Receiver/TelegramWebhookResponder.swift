@@ -67,8 +67,9 @@ public struct TelegramWebhookResponder: HTTPResponder {
         }
         let key = "telegram:direct:\(updateID)"
         let delivery = WebhookDelivery(
-            id: key, type: "provider.telegram", occurredAt: "", rawBody: body, provider: "telegram", connectionID: nil,
-            dedupeKey: key, isEnvelope: false, source: .telegramDirect, headers: headers, json: .parsed(update))
+            id: key, type: "provider.telegram", rawBody: body, provider: "telegram", connectionID: nil,
+            dedupeKey: key, isEnvelope: false, source: .telegramDirect,
+            details: DeliveryDetails(body: body, json: .parsed(update), headers: .given(headers), occurredAt: ""))
         return await receiver.answer(delivery)
     }
 

@@ -424,22 +424,6 @@ public struct WebhookReceiver: HTTPImmediateResponder {
 
     // MARK: Building deliveries
 
-    /// The header fields handed to handlers (never the signature).
-    static let forwardedHeaderNames = ["Vendo-Timestamp", "X-Vendo-Provider", "X-Vendo-Connection-Id", "Content-Type", "User-Agent"]
-
-    /// Which of `forwardedHeaderNames` (its index), or 5 for `Vendo-Signature`.
-    private static func fieldKind(_ name: UnsafeBufferPointer<UInt8>) -> Int? {
-        switch name.count {
-        case 15 where asciiEqualsIgnoringCase(name, "Vendo-Timestamp"): 0
-        case 16 where asciiEqualsIgnoringCase(name, "X-Vendo-Provider"): 1
-        case 21 where asciiEqualsIgnoringCase(name, "X-Vendo-Connection-Id"): 2
-        case 12 where asciiEqualsIgnoringCase(name, "Content-Type"): 3
-        case 10 where asciiEqualsIgnoringCase(name, "User-Agent"): 4
-        case 15 where asciiEqualsIgnoringCase(name, "Vendo-Signature"): 5
-        default: nil
-        }
-    }
-
     /// What one pass over the request headers finds for verifying and naming
     /// a delivery.
     struct HeaderScan {
@@ -460,34 +444,19 @@ public struct WebhookReceiver: HTTPImmediateResponder {
         var sawProvider = false
         var sawConnection = false
         headers.forEachFieldBytes { name, value in
-            switch fieldKind(name) {
-            case 0?: scan.timestamp.add(HeaderLookup.trimmedString(value))
-            case 5?: scan.signature.add(HeaderLookup.trimmedString(value))
-            case 1? where !sawProvider:
+            switch DeliveryHeaderField(name: name) {
+            case .timestamp?: scan.timestamp.add(HeaderLookup.trimmedString(value))
+            case .signature?: scan.signature.add(HeaderLookup.trimmedString(value))
+            case .provider? where !sawProvider:
                 sawProvider = true
                 scan.provider = normalizedProvider(String(decoding: value, as: UTF8.self))
-            case 2? where !sawConnection:
+            case .connectionID? where !sawConnection:
                 sawConnection = true
                 scan.connectionID = trimmedNonEmpty(String(decoding: value, as: UTF8.self))
             default: return
             }
         }
         return scan
-    }
-
-    /// The headers a delivery carries to its handlers: the first of each of
-    /// `forwardedHeaderNames`, under its canonical spelling. Built only for a
-    /// delivery that handlers will see.
-    static func forwardedHeaders(_ headers: HTTPHeaders) -> HTTPHeaders {
-        var kept = HTTPHeaders()
-        var seen = 0  // one bit per index of forwardedHeaderNames
-        headers.forEachFieldBytes { name, value in
-            guard let kind = fieldKind(name), kind < forwardedHeaderNames.count, seen & (1 << kind) == 0 else { return }
-            seen |= 1 << kind
-            if kept.isEmpty { kept.reserveCapacity(forwardedHeaderNames.count, bytes: 128) }
-            kept.add(name: forwardedHeaderNames[kind], valueBytes: value)
-        }
-        return kept
     }
 
     /// What names a verified delivery: cheap to work out, so a duplicate or a
@@ -526,24 +495,27 @@ public struct WebhookReceiver: HTTPImmediateResponder {
         return DeliveryName(id: key, type: "provider.\(provider)", dedupeKey: key, isEnvelope: false, event: event)
     }
 
+    /// The delivery handlers see. Nothing is copied or parsed here: its
+    /// event, `occurred_at` and forwarded headers are built on first read.
     func makeDelivery(
         _ verified: SignatureCheck.Verified, body: [UInt8], scan: HeaderScan, name: DeliveryName, headers: HTTPHeaders
     ) -> WebhookDelivery {
-        let json: DeliveryJSON
-        let occurredAt: String
+        let json: DeliveryDetails.JSON
         switch verified {
         case .object(let envelope):
-            let event = name.event ?? signatureCheck.event(envelope, body: body)
-            json = .event(event)
-            occurredAt = name.isEnvelope ? event.occurredAt : ""
+            if let event = name.event {
+                json = .event(event)
+            } else {
+                json = .envelope(envelope, maxDepth: signatureCheck.webhooks.maxJSONDepth)
+            }
         case .other(let value):
             json = .parsed(value)
-            occurredAt = ""
         }
+        let details = DeliveryDetails(
+            body: body, json: json, headers: .request(headers), occurredAt: name.isEnvelope ? nil : "")
         return WebhookDelivery(
-            id: name.id, type: name.type, occurredAt: occurredAt, rawBody: body, provider: scan.provider,
-            connectionID: scan.connectionID, dedupeKey: name.dedupeKey, isEnvelope: name.isEnvelope, source: .vendo,
-            headers: Self.forwardedHeaders(headers), json: json)
+            id: name.id, type: name.type, rawBody: body, provider: scan.provider, connectionID: scan.connectionID,
+            dedupeKey: name.dedupeKey, isEnvelope: name.isEnvelope, source: .vendo, details: details)
     }
 
     private static func trimmedNonEmpty(_ value: String) -> String? {
@@ -564,20 +536,4 @@ public enum DispatchResult: Sendable {
     case duplicate
     /// These handler runs failed; the key is not remembered.
     case failed([WebhookHandlerFailure])
-}
-
-/// Whether `bytes` spell `expected` (ASCII), ignoring letter case.
-@inline(__always)
-func asciiEqualsIgnoringCase(_ bytes: UnsafeBufferPointer<UInt8>, _ expected: StaticString) -> Bool {
-    guard bytes.count == expected.utf8CodeUnitCount else { return false }
-    return expected.withUTF8Buffer { expected in
-        for offset in 0..<expected.count {
-            let a = bytes[offset]
-            let b = expected[offset]
-            guard a == b || (a | 0x20 == b | 0x20 && (b | 0x20) >= UInt8(ascii: "a") && (b | 0x20) <= UInt8(ascii: "z")) else {
-                return false
-            }
-        }
-        return true
-    }
 }
