@@ -88,6 +88,19 @@ final class ManualClock: Sendable {
         #expect(window.count == 1)
     }
 
+    @Test func aKeySharingTheHashOfOneInFlightWaitsAndThenRunsItsOwn() async {
+        let window = DedupeWindow(capacity: 10, window: .seconds(600), keyHash: { _ in 7 })
+        #expect(window.claimWithoutWaiting("a") == .run)
+        #expect(window.claimWithoutWaiting("b") == nil, "b waits while a claim on its hash is held")
+        let waiter = Task { await window.claim("b") }
+        while window.waiterCount("a") == 0 { await Task.yield() }  // b queued behind a
+        window.finish("a", succeeded: true)
+        #expect(await waiter.value == .run, "b is its own key: it runs, not a duplicate of a")
+        #expect(window.inFlightCount == 1)
+        window.finish("b", succeeded: true)
+        #expect(window.contains("b") && window.inFlightCount == 0)
+    }
+
     @Test func theRingWrapsKeepingTheNewestAndExpiringInOrder() {
         let clock = ManualClock()
         let window = DedupeWindow(capacity: 4, window: .seconds(10), now: clock.function)

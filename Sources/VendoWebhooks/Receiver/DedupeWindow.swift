@@ -55,6 +55,11 @@ public final class DedupeWindow: Sendable {
     /// one is forgotten early. A redelivery of it would run its handlers
     /// again, the safe side for at-least-once delivery: a delivery is never
     /// taken for a duplicate it is not.
+    ///
+    /// Keys in flight are found by the same hash, so a delivery hashes its
+    /// key once. Should two keys in flight at once share a hash, the later
+    /// one waits for the earlier one's outcome and then claims its own key:
+    /// a short wait, never a wrong answer.
     private struct State {
         struct Slot {
             let key: String
@@ -72,8 +77,14 @@ public final class DedupeWindow: Sendable {
         /// the ring (dropping a slot drops the entry that points at it), so
         /// its count is the number of keys remembered.
         var index: [Int: UInt64] = [:]
-        /// Keys whose handlers run now, with the deliveries waiting for them.
-        var inFlight: [String: [CheckedContinuation<Void, Never>]] = [:]
+        struct Claimed {
+            let key: String
+            var waiters: [CheckedContinuation<Void, Never>] = []
+        }
+
+        /// Key hash → the key whose handlers run now, with the deliveries
+        /// waiting for its outcome.
+        var inFlight: [Int: Claimed] = [:]
         let capacity: Int
 
         init(capacity: Int) { self.capacity = capacity }
@@ -89,15 +100,20 @@ public final class DedupeWindow: Sendable {
         /// `claimWithoutWaiting`: `.run` (now in flight), `.duplicate`, or
         /// `nil` while the key is in flight.
         mutating func claim(_ key: String, hash: Int, now: Double) -> Claim? {
-            if inFlight[key] != nil { return nil }
+            if isInFlight(hash) { return nil }
             if isRemembered(key, hash: hash, now: now) { return .duplicate }
-            inFlight[key] = []
+            inFlight[hash] = Claimed(key: key)
             return .run
+        }
+
+        /// Whether a claim on `hash` is held (usually none is: no lookup then).
+        func isInFlight(_ hash: Int) -> Bool {
+            !inFlight.isEmpty && inFlight[hash] != nil
         }
 
         /// `claimHandled`: a claim whose key is remembered at once.
         mutating func claimHandled(_ key: String, hash: Int, now: Double, expiresAt: Double) -> Claim? {
-            if inFlight[key] != nil { return nil }
+            if isInFlight(hash) { return nil }
             if isRemembered(key, hash: hash, now: now) { return .duplicate }
             remember(key, hash: hash, expiresAt: expiresAt)
             return .run
@@ -107,7 +123,10 @@ public final class DedupeWindow: Sendable {
         mutating func finish(
             _ key: String, hash: Int, succeeded: Bool, expiresAt: Double
         ) -> [CheckedContinuation<Void, Never>] {
-            let waiters = inFlight.removeValue(forKey: key) ?? []
+            var waiters: [CheckedContinuation<Void, Never>] = []
+            if let entry = inFlight.index(forKey: hash), inFlight[entry].value.key == key {
+                waiters = inFlight.remove(at: entry).value.waiters
+            }
             if succeeded { remember(key, hash: hash, expiresAt: expiresAt) }
             return waiters
         }
@@ -201,12 +220,13 @@ public final class DedupeWindow: Sendable {
 
     /// Claims `key` for handling, waiting while another delivery of it is in flight.
     public func claim(_ key: String) async -> Claim {
+        let key = hashed(key)
         while true {
             if let claim = claimWithoutWaiting(key) { return claim }
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                 let queued = state.withLock { state -> Bool in
-                    guard state.inFlight[key] != nil else { return false }
-                    state.inFlight[key]!.append(continuation)
+                    guard state.inFlight[key.hash] != nil else { return false }
+                    state.inFlight[key.hash]!.waiters.append(continuation)
                     return true
                 }
                 // The holder finished between the two locks: look again at once.
@@ -278,7 +298,11 @@ public final class DedupeWindow: Sendable {
 
     /// How many deliveries wait for the in-flight claim of `key`.
     func waiterCount(_ key: String) -> Int {
-        state.withLock { $0.inFlight[key]?.count ?? 0 }
+        let hash = hash(of: key)
+        return state.withLock { state in
+            guard let claimed = state.inFlight[hash], claimed.key == key else { return 0 }
+            return claimed.waiters.count
+        }
     }
 
     /// How many claims are in flight (handlers running).
