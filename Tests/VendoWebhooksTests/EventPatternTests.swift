@@ -32,6 +32,16 @@ import Testing
         #expect(!pattern.matches("billing.cap"))
     }
 
+    @Test func prefixIsComparedByteForByteAndCaseSensitively() throws {
+        let pattern = try EventPattern(parsing: "café.*")
+        #expect(pattern.matches("café.ouvert"))
+        #expect(pattern.matches("café.ouvert.tard"))
+        #expect(!pattern.matches("cafe.ouvert"))
+        #expect(!pattern.matches("CAFÉ.ouvert"))
+        #expect(!pattern.matches("café"))
+        #expect(!pattern.matches("caf"))
+    }
+
     @Test func exactMatchesOnlyItself() {
         let pattern: EventPattern = "connection.connected"
         #expect(pattern.matches("connection.connected"))

@@ -1,10 +1,18 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// Which event types a handler is registered for.
 ///
 /// Three forms, checked when the pattern is made:
 /// - `"*"` matches every event type, provider deliveries included;
 /// - `"prefix.*"` matches every type that starts with `prefix.`, at any depth
 ///   (`"connection.*"` matches `connection.connected` and `connection.a.b`,
-///   but not `connection` itself);
+///   but not `connection` itself), compared byte for byte as UTF-8;
 /// - anything else matches that exact type (case-sensitive).
 ///
 /// A `*` anywhere else (`"conn*"`, `"*.connected"`, `"a.*.b"`), an empty
@@ -61,11 +69,23 @@ public struct EventPattern: Hashable, Sendable, CustomStringConvertible {
         switch kind {
         case .any: return true
         case .exact(let type): return eventType == type
-        case .prefix(let prefix): return eventType.utf8.count > prefix.utf8.count && eventType.hasPrefix(prefix)
+        case .prefix(let prefix): return eventType.utf8.count > prefix.utf8.count && Self.bytes(of: eventType, startWith: prefix)
         }
     }
 
     /// The pattern as written (`*`, `connection.*`, `connection.connected`).
+    /// Whether `text`'s UTF-8 starts with `prefix`'s: a byte comparison
+    /// (`hasPrefix` compares characters, several times the work per delivery).
+    private static func bytes(of text: String, startWith prefix: String) -> Bool {
+        var text = text
+        var prefix = prefix
+        return text.withUTF8 { text in
+            prefix.withUTF8 { prefix in
+                prefix.count <= text.count && (prefix.isEmpty || memcmp(text.baseAddress!, prefix.baseAddress!, prefix.count) == 0)
+            }
+        }
+    }
+
     public var description: String {
         switch kind {
         case .any: return "*"
