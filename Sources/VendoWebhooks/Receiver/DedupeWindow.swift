@@ -1,13 +1,5 @@
 import Synchronization
 
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Musl)
-    import Musl
-#elseif canImport(Darwin)
-    import Darwin
-#endif
-
 /// Remembers which deliveries were handled, so a redelivery is acknowledged
 /// without running the handlers again.
 ///
@@ -211,11 +203,7 @@ public final class DedupeWindow: Sendable {
 
     /// Seconds on the system's monotonic clock (`CLOCK_MONOTONIC`): the default clock.
     @Sendable public static func monotonicSeconds() -> Double {
-        // Read directly: `ContinuousClock.now - origin` costs two 128-bit
-        // multiplications per call, and this runs once or twice per delivery.
-        var time = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &time)
-        return Double(time.tv_sec) + Double(time.tv_nsec) / 1_000_000_000
+        MonotonicTime.seconds()
     }
 
     /// Claims `key` for handling, waiting while another delivery of it is in flight.

@@ -29,13 +29,13 @@ enum HandlerRunner {
         var pending: [HandlerRun.Pending] = []
         for registration in registry.registrations where registration.pattern.matches(delivery.type) {
             let timeout = registration.timeout ?? defaultTimeout
-            let started = ContinuousClock.now
+            let started = MonotonicTime.seconds()
             let outcome: HandlerResult
             switch registration.body {
             case .sync(let run):
                 // No task, no shared box: it returns or throws right here.
                 outcome = HandlerResult { try run(delivery) }
-                metrics.observeHandler(seconds: (ContinuousClock.now - started).seconds)
+                metrics.observeHandler(seconds: MonotonicTime.seconds() - started)
             case .async(let run):
                 let result = OneShot<HandlerResult>()
                 // `Task.immediate` runs the handler here until it first
@@ -45,7 +45,7 @@ enum HandlerRunner {
                 // deadline below.
                 let task = Task.immediate {
                     let outcome = await HandlerResult { try await run(delivery) }
-                    metrics.observeHandler(seconds: (ContinuousClock.now - started).seconds)
+                    metrics.observeHandler(seconds: MonotonicTime.seconds() - started)
                     result.fulfill(outcome)
                 }
                 guard let finished = result.current else {
