@@ -410,9 +410,17 @@ package struct JSONParser {
     /// Skips eight bytes at a time while none of them is a quote, a backslash,
     /// a control character or non-ASCII: long plain strings are the common case.
     private mutating func skipPlainASCII() {
-        // Thirty-two bytes a step while nothing special shows (long values
-        // such as base64 or text: a third of the word loop's instructions);
-        // the word loop below then finds the exact byte.
+        // One word first: most strings (keys, ids, types) end within it, and
+        // the vector loop would only read them again.
+        guard index + 8 <= bytes.count else { return }
+        if let offset = Self.firstSpecialByte(inWordAt: index, of: bytes) {
+            index += offset
+            return
+        }
+        index += 8
+        // Then thirty-two bytes a step while nothing special shows (long
+        // values such as base64 or text: a third of the word loop's
+        // instructions); the word loop below finds the exact byte.
         let quotes = SIMD16<UInt8>(repeating: 0x22), backslashes = SIMD16<UInt8>(repeating: 0x5C)
         let space = SIMD16<UInt8>(repeating: 0x20), high = SIMD16<UInt8>(repeating: 0x80)
         func special(_ chunk: SIMD16<UInt8>) -> SIMDMask<SIMD16<Int8>> {
@@ -427,25 +435,32 @@ package struct JSONParser {
             if lanes[0] | lanes[1] != 0 { break }
             position += 32
         }
-        index = position
-        let ones: UInt64 = 0x0101_0101_0101_0101
-        let highs: UInt64 = 0x8080_8080_8080_8080
-        while index + 8 <= bytes.count {
-            // Little-endian, so the first byte is the lowest: the lowest flagged
-            // byte is always a true match (borrows only spill into later bytes).
-            let word = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self))
-            let quote = word ^ (ones &* 0x22)
-            let backslash = word ^ (ones &* 0x5C)
-            // A byte is zero in `v` iff (v - 1) sets its high bit where v's is clear.
-            let special = (((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash)
-                | ((word &- ones &* 0x20) & ~word)  // below 0x20
-                | word) & highs  // 0x80 and above
-            guard special == 0 else {
-                index += special.trailingZeroBitCount / 8
+        while position + 8 <= bytes.count {
+            if let offset = Self.firstSpecialByte(inWordAt: position, of: bytes) {
+                index = position + offset
                 return
             }
-            index += 8
+            position += 8
         }
+        index = position
+    }
+
+    /// The offset (0–7) of the first quote, backslash, control or non-ASCII
+    /// byte among the eight at `offset`, or `nil` when they are all plain.
+    @inline(__always)
+    private static func firstSpecialByte(inWordAt offset: Int, of bytes: UnsafeRawBufferPointer) -> Int? {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        // Little-endian, so the first byte is the lowest: the lowest flagged
+        // byte is always a true match (borrows only spill into later bytes).
+        let word = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+        let quote = word ^ (ones &* 0x22)
+        let backslash = word ^ (ones &* 0x5C)
+        // A byte is zero in `v` iff (v - 1) sets its high bit where v's is clear.
+        let special = (((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash)
+            | ((word &- ones &* 0x20) & ~word)  // below 0x20
+            | word) & highs  // 0x80 and above
+        return special == 0 ? nil : special.trailingZeroBitCount / 8
     }
 
     private mutating func parseEscape() throws(Failure) {
