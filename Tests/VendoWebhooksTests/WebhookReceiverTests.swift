@@ -52,13 +52,29 @@ import VendoHTTPServer
         // The first of each forwarded field, under its canonical spelling, in arrival order.
         #expect(delivery.headers.map(\.name) == ["Vendo-Timestamp", "Content-Type", "X-Vendo-Connection-Id", "User-Agent"])
         #expect(delivery.headers["X-Vendo-Connection-Id"] == "conn_1")
-        #expect(delivery.headers == delivery.headers, "picked once, the same on every read")
         var dumped = ""
         dump(delivery, to: &dumped)
         #expect(dumped.contains("evt_headers") && dumped.contains("vendo-hooks/1"))
         for secret in [signature, "secret-token-123", "secret-cookie-456"] {
             #expect(!dumped.contains(secret), "dump shows \(secret)")
         }
+    }
+
+    @Test func handMadeDeliveriesKeepWhatTheyAreGiven() {
+        var headers = HTTPHeaders()
+        headers.add(name: "Authorization", value: "kept as given")
+        let body = Array(#"{"id":"evt_h","type":"t","data":{"k":1}}"#.utf8)
+        let delivery = WebhookDelivery(
+            id: "evt_h", type: "t", occurredAt: "2026-01-01T00:00:00Z", rawBody: body, headers: headers)
+        #expect(delivery.occurredAt == "2026-01-01T00:00:00Z")
+        #expect(delivery.headers["Authorization"] == "kept as given", "hand-made headers are not filtered")
+        #expect(delivery.data == ["k": 1])
+        #expect(delivery.payload["id"] == "evt_h")
+        let notJSON = WebhookDelivery(id: "x", type: "t", rawBody: Array("nope".utf8))
+        #expect(notJSON.occurredAt == "" && notJSON.headers.isEmpty)
+        #expect(notJSON.payload == .null && notJSON.data == [:])
+        let provider = WebhookDelivery(id: "p", type: "provider.x", rawBody: Array("[1]".utf8), isEnvelope: false)
+        #expect(provider.data == [1] && provider.payload == [1])
     }
 
     @Test func noMatchingHandlerIsStillSuccess() async throws {
@@ -609,7 +625,7 @@ import VendoHTTPServer
         var receiver = Fixture.receiver()
         let seen = Recorder<WebhookDelivery>()
         receiver.on("provider.*") { seen.append($0) }
-        let body = Array(#"{"event":"push","ref":"main"}"#.utf8)
+        let body = Array(#"{"event":"push","ref":"main","occurred_at":"2026-05-07T10:00:00Z"}"#.utf8)
         let request = Fixture.post(body, extra: [("X-Vendo-Provider", "github")])
         let signature = request.headers["Vendo-Signature"]!
         #expect(try await receiver.respond(to: request).status == .ok)
@@ -618,6 +634,8 @@ import VendoHTTPServer
         #expect(delivery.dedupeKey == "github:sig:\(signature)")
         #expect(delivery.id == delivery.dedupeKey)
         #expect(delivery.connectionID == nil)
+        #expect(delivery.occurredAt == "", "a provider body's own occurred_at is not the envelope's")
+        #expect(delivery.data == delivery.payload && delivery.data["ref"] == "main")
         // The very same signed request again (a replay): duplicate.
         #expect(try await receiver.respond(to: request).json["duplicate"] == true)
         #expect(seen.count == 1)

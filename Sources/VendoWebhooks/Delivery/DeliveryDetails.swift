@@ -12,7 +12,8 @@ import VendoHTTPServer
 final class DeliveryDetails: Sendable {
     /// Where the delivery's JSON comes from.
     enum JSON: Sendable {
-        /// A verified envelope's scan: the SDK's event is built on first read.
+        /// The scan of a verified JSON object (an envelope, or a provider's
+        /// object body): the SDK's event is built from it on first read.
         case envelope(JSONParser.Envelope, maxDepth: Int)
         /// The SDK's event, already built (a Telegram update named by its `update_id`).
         case event(WebhookEvent)
@@ -26,46 +27,55 @@ final class DeliveryDetails: Sendable {
     enum Headers: Sendable {
         /// Exactly these.
         case given(HTTPHeaders)
-        /// The request's: the forwarded fields are picked on first read.
+        /// The request's: the forwarded fields are picked on first read, and
+        /// the rest of the request's header section is let go then.
         case request(HTTPHeaders)
+    }
+
+    /// Where the delivery's `occurredAt` comes from.
+    enum OccurredAt: Sendable {
+        /// This text (`""` for provider deliveries).
+        case given(String)
+        /// The envelope's `occurred_at`, decoded with the event.
+        case fromEvent
     }
 
     private struct Cache {
         var event: WebhookEvent?
         var payload: JSONValue?
-        var headers: HTTPHeaders?
+        var headers: Headers
     }
 
     private let body: [UInt8]
     private let json: JSON
-    private let headerSource: Headers
-    /// `nil`: the event's (an envelope's `occurred_at`).
-    private let givenOccurredAt: String?
-    private let cache = Mutex(Cache())
+    private let occurredAtSource: OccurredAt
+    private let cache: Mutex<Cache>
 
-    init(body: [UInt8], json: JSON, headers: Headers, occurredAt: String?) {
+    init(body: [UInt8], json: JSON, headers: Headers, occurredAt: OccurredAt) {
         self.body = body
         self.json = json
-        self.headerSource = headers
-        self.givenOccurredAt = occurredAt
+        self.occurredAtSource = occurredAt
+        self.cache = Mutex(Cache(headers: headers))
     }
 
     var headers: HTTPHeaders {
-        switch headerSource {
-        case .given(let headers):
-            return headers
-        case .request(let request):
-            return cache.withLock { cache in
-                if let headers = cache.headers { return headers }
+        cache.withLock { cache in
+            switch cache.headers {
+            case .given(let headers):
+                return headers
+            case .request(let request):
                 let headers = DeliveryHeaderField.forwarded(from: request)
-                cache.headers = headers
+                cache.headers = .given(headers)
                 return headers
             }
         }
     }
 
     var occurredAt: String {
-        givenOccurredAt ?? event?.occurredAt ?? ""
+        switch occurredAtSource {
+        case .given(let text): return text
+        case .fromEvent: return event?.occurredAt ?? ""
+        }
     }
 
     var payload: JSONValue {

@@ -67,7 +67,8 @@ public struct WebhookDelivery: Sendable {
         self.dedupeKey = dedupeKey ?? id
         self.isEnvelope = isEnvelope
         self.source = source
-        self.details = DeliveryDetails(body: rawBody, json: .unparsed, headers: .given(headers), occurredAt: occurredAt)
+        self.details = DeliveryDetails(
+            body: rawBody, json: .unparsed, headers: .given(headers), occurredAt: .given(occurredAt))
     }
 
     /// A delivery whose body was already validated; `details` holds what is
@@ -97,8 +98,9 @@ public struct WebhookDelivery: Sendable {
 }
 
 extension WebhookDelivery: CustomReflectable {
-    /// What the delivery shows (`dump`, debuggers): its public properties,
-    /// never the request headers it was picked from.
+    /// What `dump` and other `Mirror` readers show: the delivery's
+    /// properties (without `data` and `payload`, which parse the body),
+    /// never the request headers its forwarded ones are picked from.
     public var customMirror: Mirror {
         Mirror(
             self,

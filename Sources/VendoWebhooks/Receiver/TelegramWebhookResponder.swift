@@ -69,7 +69,7 @@ public struct TelegramWebhookResponder: HTTPResponder {
         let delivery = WebhookDelivery(
             id: key, type: "provider.telegram", rawBody: body, provider: "telegram", connectionID: nil,
             dedupeKey: key, isEnvelope: false, source: .telegramDirect,
-            details: DeliveryDetails(body: body, json: .parsed(update), headers: .given(headers), occurredAt: ""))
+            details: DeliveryDetails(body: body, json: .parsed(update), headers: .given(headers), occurredAt: .given("")))
         return await receiver.answer(delivery)
     }
 

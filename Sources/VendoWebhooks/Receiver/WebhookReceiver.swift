@@ -512,7 +512,7 @@ public struct WebhookReceiver: HTTPImmediateResponder {
             json = .parsed(value)
         }
         let details = DeliveryDetails(
-            body: body, json: json, headers: .request(headers), occurredAt: name.isEnvelope ? nil : "")
+            body: body, json: json, headers: .request(headers), occurredAt: name.isEnvelope ? .fromEvent : .given(""))
         return WebhookDelivery(
             id: name.id, type: name.type, rawBody: body, provider: scan.provider, connectionID: scan.connectionID,
             dedupeKey: name.dedupeKey, isEnvelope: name.isEnvelope, source: .vendo, details: details)
