@@ -40,6 +40,15 @@ import Testing
         #expect(!pattern.matches("CAFÉ.ouvert"))
         #expect(!pattern.matches("café"))
         #expect(!pattern.matches("caf"))
+        // Bytes, not characters: another normalisation of the same text is another type.
+        #expect(!pattern.matches("cafe\u{301}.ouvert"))
+        #expect((try EventPattern(parsing: "x.*")).matches("x.\u{301}y"), "a combining mark after the dot: the bytes still start with x.")
+        #expect(!(try EventPattern(parsing: "café.ouvert")).matches("cafe\u{301}.ouvert"))
+        #expect((try EventPattern(parsing: "café.ouvert")).matches("café.ouvert"))
+        // Equal as they match: by bytes.
+        #expect(try EventPattern(parsing: "café.*") != EventPattern(parsing: "cafe\u{301}.*"))
+        #expect(try EventPattern(parsing: "café.*") == EventPattern(parsing: "café.*"))
+        #expect(try Set([EventPattern(parsing: "café.*"), EventPattern(parsing: "cafe\u{301}.*"), EventPattern(parsing: "café.*")]).count == 2)
     }
 
     @Test func exactMatchesOnlyItself() {

@@ -12,14 +12,17 @@
 /// - `"*"` matches every event type, provider deliveries included;
 /// - `"prefix.*"` matches every type that starts with `prefix.`, at any depth
 ///   (`"connection.*"` matches `connection.connected` and `connection.a.b`,
-///   but not `connection` itself), compared byte for byte as UTF-8;
-/// - anything else matches that exact type (case-sensitive).
+///   but not `connection` itself);
+/// - anything else matches that exact type.
+///
+/// Types are compared byte for byte as UTF-8: case-sensitive, and a type
+/// in another Unicode normalisation is another type.
 ///
 /// A `*` anywhere else (`"conn*"`, `"*.connected"`, `"a.*.b"`), an empty
 /// pattern, an empty prefix (`".*"`), whitespace and control characters are
 /// rejected with an ``EventPatternError`` that says which rule was broken.
 public struct EventPattern: Hashable, Sendable, CustomStringConvertible {
-    private enum Kind: Hashable, Sendable {
+    private enum Kind: Sendable {
         case any
         case prefix(String)  // stored with its trailing dot: "connection."
         case exact(String)
@@ -68,24 +71,38 @@ public struct EventPattern: Hashable, Sendable, CustomStringConvertible {
     public func matches(_ eventType: String) -> Bool {
         switch kind {
         case .any: return true
-        case .exact(let type): return eventType == type
+        case .exact(let type): return eventType.utf8.count == type.utf8.count && Self.bytes(of: eventType, startWith: type)
         case .prefix(let prefix): return eventType.utf8.count > prefix.utf8.count && Self.bytes(of: eventType, startWith: prefix)
         }
     }
 
-    /// The pattern as written (`*`, `connection.*`, `connection.connected`).
-    /// Whether `text`'s UTF-8 starts with `prefix`'s: a byte comparison
-    /// (`hasPrefix` compares characters, several times the work per delivery).
+    /// Whether `text`'s UTF-8 starts with `prefix`'s, which is not longer.
+    /// Bytes, not characters: `hasPrefix` and `==` compare characters, at
+    /// several times the work per delivery, and would take another Unicode
+    /// normalisation of a type for the same type.
     private static func bytes(of text: String, startWith prefix: String) -> Bool {
         var text = text
         var prefix = prefix
         return text.withUTF8 { text in
             prefix.withUTF8 { prefix in
-                prefix.count <= text.count && (prefix.isEmpty || memcmp(text.baseAddress!, prefix.baseAddress!, prefix.count) == 0)
+                prefix.isEmpty || memcmp(text.baseAddress!, prefix.baseAddress!, prefix.count) == 0
             }
         }
     }
 
+    /// Patterns are equal when they are written with the same bytes, as
+    /// they match (two spellings of one text in different normalisations
+    /// match different types, so they are different patterns).
+    public static func == (lhs: EventPattern, rhs: EventPattern) -> Bool {
+        lhs.description.utf8.elementsEqual(rhs.description.utf8)
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        var text = description
+        text.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
+    }
+
+    /// The pattern as written (`*`, `connection.*`, `connection.connected`).
     public var description: String {
         switch kind {
         case .any: return "*"
