@@ -93,7 +93,11 @@ final class ManualClock: Sendable {
         #expect(window.claimWithoutWaiting("a") == .run)
         #expect(window.claimWithoutWaiting("b") == nil, "b waits while a claim on its hash is held")
         let waiter = Task { await window.claim("b") }
-        while window.waiterCount("a") == 0 { await Task.yield() }  // b queued behind a
+        for _ in 0..<100_000 where window.waiterCount("a") == 0 { await Task.yield() }  // b queued behind a
+        #expect(window.waiterCount("a") == 1 && window.waiterCount("b") == 0)
+        // Finishing b, which holds no claim, leaves a's claim and its waiter alone.
+        window.finish("b", succeeded: false)
+        #expect(window.inFlightCount == 1 && window.waiterCount("a") == 1)
         window.finish("a", succeeded: true)
         #expect(await waiter.value == .run, "b is its own key: it runs, not a duplicate of a")
         #expect(window.inFlightCount == 1)

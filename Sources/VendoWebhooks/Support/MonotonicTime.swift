@@ -10,6 +10,8 @@
 /// per-delivery timings on the hot path (the dedupe window's expiry, handler
 /// latency). Read directly: `ContinuousClock.now` and turning a `Duration`
 /// into seconds cost two 128-bit multiplications and a division per delivery.
+/// (Handler deadlines keep `ContinuousClock`: read once per handler that
+/// suspends, and `Duration` is what they are given in.)
 enum MonotonicTime {
     static func seconds() -> Double {
         var time = timespec()
