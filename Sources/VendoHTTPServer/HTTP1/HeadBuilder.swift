@@ -98,7 +98,7 @@ struct HeadBuilder {
     /// Applies the rules that need the whole head, and builds it around
     /// `headerSection`, the header lines as received.
     consuming func finish(limits: HTTPParserLimits, headerSection: [UInt8]) throws(HTTPParseError) -> HTTPRequestHead {
-        guard let requestLine else {
+        guard var requestLine = requestLine.take() else {
             preconditionFailure("finish() before the request line was parsed")
         }
         let version = requestLine.version
@@ -141,15 +141,34 @@ struct HeadBuilder {
         }
 
         let keepAlive = version == .http1_1 ? !connectionClose : (connectionKeepAlive && !connectionClose)
-        let target = requestLine.target
+        // The strings and the span list are swapped out, not read: a field
+        // read from a value released afterwards was copied (a retain here, a
+        // release when the builder went).
+        var method = HTTPMethod(rawValue: "")
+        swap(&method, &requestLine.method)
+        var raw = ""
+        swap(&raw, &requestLine.target.raw)
+        var path = ""
+        swap(&path, &requestLine.target.path)
+        var query: String? = nil
+        swap(&query, &requestLine.target.query)
+        var authority: String? = nil
+        swap(&authority, &requestLine.target.authority)
+        var spans: [HTTPHeaders.Span] = []
+        swap(&spans, &self.spans)
+        if authority == nil, hostCount == 1 {
+            var host = ""
+            swap(&host, &hostValue)
+            authority = host
+        }
         return HTTPRequestHead(
-            method: requestLine.method,
-            target: target.raw,
-            path: target.path,
-            query: target.query,
+            method: method,
+            target: raw,
+            path: path,
+            query: query,
             version: version,
             headers: HTTPHeaders(bytes: headerSection, spans: spans),
-            authority: target.authority ?? (hostCount == 1 ? hostValue : nil),
+            authority: authority,
             keepAlive: keepAlive,
             expectsContinue: expectsContinue,
             framing: framing

@@ -38,12 +38,24 @@ public struct HTTPRequest: Sendable {
     /// Builds the request the server hands to its responder.
     @inline(__always)  // in the caller the head's fields move; out of line they were copied
     init(head: consuming HTTPRequestHead, body: HTTPRequestBody, remoteAddress: String?) {
-        self.method = head.method
-        self.target = head.target
-        self.path = head.path
-        self.query = head.query
+        // Swapped out, not read: a field read from the head, which is
+        // released afterwards, was copied (a retain, then a release).
+        var method = HTTPMethod(rawValue: "")
+        swap(&method, &head.method)
+        var target = ""
+        swap(&target, &head.target)
+        var path = ""
+        swap(&path, &head.path)
+        var query: String? = nil
+        swap(&query, &head.query)
+        var headers = HTTPHeaders()
+        swap(&headers, &head.headers)
+        self.method = method
+        self.target = target
+        self.path = path
+        self.query = query
         self.version = head.version
-        self.headers = head.headers
+        self.headers = headers
         self.body = body
         self.remoteAddress = remoteAddress
         self.userInfo = RequestUserInfo()
