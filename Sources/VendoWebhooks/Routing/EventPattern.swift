@@ -81,13 +81,14 @@ public struct EventPattern: Hashable, Sendable, CustomStringConvertible {
     /// several times the work per delivery, and would take another Unicode
     /// normalisation of a type for the same type.
     private static func bytes(of text: String, startWith prefix: String) -> Bool {
-        var text = text
-        var prefix = prefix
-        return text.withUTF8 { text in
-            prefix.withUTF8 { prefix in
+        // Native strings lend their UTF-8 without a copy; others (bridged) compare by iteration.
+        let compared = text.utf8.withContiguousStorageIfAvailable { text in
+            prefix.utf8.withContiguousStorageIfAvailable { prefix in
                 prefix.isEmpty || memcmp(text.baseAddress!, prefix.baseAddress!, prefix.count) == 0
             }
         }
+        if let compared, let compared { return compared }
+        return text.utf8.starts(with: prefix.utf8)
     }
 
     /// Patterns are equal when they are written with the same bytes, as
