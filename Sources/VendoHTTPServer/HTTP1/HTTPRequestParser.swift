@@ -197,8 +197,7 @@ public struct HTTPRequestParser: Sendable {
                     let section = Array(buffer[headStart..<line.lowerBound])
                     // Taken out and consumed: the head's strings move on
                     // instead of being copied and then released here.
-                    var builder = HeadBuilder()
-                    swap(&builder, &head)
+                    let builder = take(&head, leaving: HeadBuilder())
                     let finished = try builder.finish(limits: limits, headerSection: section)
                     emptyLineBytes = 0
                     switch finished.framing {

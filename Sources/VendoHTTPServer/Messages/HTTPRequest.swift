@@ -38,24 +38,13 @@ public struct HTTPRequest: Sendable {
     /// Builds the request the server hands to its responder.
     @inline(__always)  // in the caller the head's fields move; out of line they were copied
     init(head: consuming HTTPRequestHead, body: HTTPRequestBody, remoteAddress: String?) {
-        // Swapped out, not read: a field read from the head, which is
-        // released afterwards, was copied (a retain, then a release).
-        var method = HTTPMethod(rawValue: "")
-        swap(&method, &head.method)
-        var target = ""
-        swap(&target, &head.target)
-        var path = ""
-        swap(&path, &head.path)
-        var query: String? = nil
-        swap(&query, &head.query)
-        var headers = HTTPHeaders()
-        swap(&headers, &head.headers)
-        self.method = method
-        self.target = target
-        self.path = path
-        self.query = query
+        // Moved out, not read (see `take(_:leaving:)`).
+        self.method = take(&head.method, leaving: HTTPMethod(rawValue: ""))
+        self.target = take(&head.target, leaving: "")
+        self.path = take(&head.path, leaving: "")
+        self.query = take(&head.query, leaving: nil)
         self.version = head.version
-        self.headers = headers
+        self.headers = take(&head.headers, leaving: HTTPHeaders())
         self.body = body
         self.remoteAddress = remoteAddress
         self.userInfo = RequestUserInfo()
