@@ -12,7 +12,9 @@ import Synchronization
 ///
 /// Life of a request: parser `.head` → task running the responder (the body
 /// streams to it through `RequestBodyStream`) → response head and body
-/// appended to `output` and sent with one `send` → next pipelined request.
+/// appended to `output` and sent with one `send` (a keep-alive response once
+/// the loop's current batch has run: `EventLoop.sendAtEndOfBatch`) → next
+/// pipelined request.
 ///
 /// Once a request's body is fully read and its handler still runs, the
 /// socket keeps being watched ("read-ahead"): bytes that arrive (the next
@@ -21,7 +23,7 @@ import Synchronization
 /// pipelining clients cannot make us buffer without bound); an end of file
 /// or a reset means the client went away, and the handler is cancelled (see
 /// `clientClosedDuringHandler`).
-final class Connection: EventLoopIOHandler, EventLoopDeferredWork, @unchecked Sendable {
+final class Connection: EventLoopIOHandler, EventLoopDeferredWork, EventLoopBatchedOutput, @unchecked Sendable {
     /// A per-server serial number, for logs.
     let id: UInt64
     /// The event loop that owns this connection and runs its handlers' tasks.
@@ -63,6 +65,8 @@ final class Connection: EventLoopIOHandler, EventLoopDeferredWork, @unchecked Se
     /// Bytes queued for the socket; `output[outputSent...]` is still to send.
     @exclusivity(unchecked) private var output: [UInt8] = []
     private var outputSent = 0
+    /// Whether `output` waits for the end of the loop's batch.
+    private var isOutputBatched = false
     /// Streaming writers waiting for their bytes to reach the kernel.
     private var flushWaiters: [CheckedContinuation<Void, any Error>] = []
 
@@ -685,8 +689,17 @@ final class Connection: EventLoopIOHandler, EventLoopDeferredWork, @unchecked Se
                 "http.status": "\(response.status.code)",
             ]))
         }
-        flush()
-        guard lifecycle != .closed else { return }
+        if stream == nil, !close {
+            // Goes out with the rest of the loop's batch; the next pipelined
+            // request is read once it has.
+            if !isOutputBatched {
+                isOutputBatched = true
+                loop.sendAtEndOfBatch(self)
+            }
+        } else {
+            flush()
+            guard lifecycle != .closed else { return }
+        }
 
         if let stream {
             let writer = ConnectionBodyWriter(connection: self, exchangeID: exchangeID, chunked: framing == .chunked)
@@ -930,6 +943,13 @@ final class Connection: EventLoopIOHandler, EventLoopDeferredWork, @unchecked Se
         guard !isWaitingForWritable else { return }
         isWaitingForWritable = true
         updateInterest()
+    }
+
+    func sendBatchedOutput() {
+        isOutputBatched = false
+        // Closing or closed meanwhile: closing sends what is queued itself.
+        guard lifecycle == .open, outputSent < output.count else { return }
+        writable()
     }
 
     func writable() {

@@ -83,6 +83,39 @@ import Testing
         #expect(order == ["first", "second"])
     }
 
+    /// Records, on the loop, when its batched output is sent; the first
+    /// send can batch another output, as a pipelined response does.
+    final class OutputRecorder: EventLoopBatchedOutput, @unchecked Sendable {
+        let name: String
+        var log: (String) -> Void = { _ in }
+        var whenSent: () -> Void = {}
+        init(_ name: String) { self.name = name }
+        func sendBatchedOutput() {
+            log("\(name) sent\(EventLoopTests.loop.inEventLoop ? "" : " off the loop")")
+            whenSent()
+        }
+    }
+
+    @Test(.timeLimit(.minutes(1))) func batchedOutputIsSentOnceTheWorkQueuedBeforeItHasRun() async {
+        let loop = Self.loop
+        let first = OutputRecorder("first")
+        let second = OutputRecorder("second")
+        let order = await withCheckedContinuation { (done: CheckedContinuation<[String], Never>) in
+            loop.execute {
+                nonisolated(unsafe) var order: [String] = []
+                for recorder in [first, second] { recorder.log = { order.append($0) } }
+                loop.sendAtEndOfBatch(first)
+                loop.execute { order.append("work queued after it") }
+                // Sending one output can batch another (the next pipelined
+                // response): it goes out before the loop waits again.
+                first.whenSent = { loop.sendAtEndOfBatch(second) }
+                second.whenSent = { done.resume(returning: order) }
+                order.append("current work")
+            }
+        }
+        #expect(order == ["current work", "work queued after it", "first sent", "second sent"])
+    }
+
     @Test func tasksThatPreferTheLoopRunOnIt() async {
         let loop = Self.loop
         let results = Mutex<[Bool]>([])

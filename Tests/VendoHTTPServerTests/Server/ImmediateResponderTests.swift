@@ -42,6 +42,30 @@ private struct TwoSpeedResponder: HTTPImmediateResponder {
         ])
     }
 
+    @Test func manyPipelinedImmediateAnswersComeBackWholeAndInOrder() async throws {
+        // Each answer waits for the end of the loop's batch, and the next
+        // pipelined request is read only once it went out.
+        let responder = TwoSpeedResponder()
+        try await withServer(responder: responder) { server in
+            let client = try await RawClient.connect(port: server.port)
+            var requests = ""
+            for index in 0..<50 {
+                requests += index % 10 == 9
+                    ? "POST /later HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\n\(100 + index)"
+                    : "GET /now HTTP/1.1\r\nHost: x\r\n\r\n"
+            }
+            try await client.send(requests)
+            for index in 0..<50 {
+                let expected = index % 10 == 9 ? "noted on the loop \(100 + index)" : "now"
+                #expect(try await client.readResponse().text == expected)
+            }
+            try await client.send("GET /now HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            #expect(try await client.readResponse().text == "now")
+            #expect(try await client.waitForClose())
+        }
+        #expect(responder.calls.all.count == 56, "50 offered, 5 handed on, 1 more offered")
+    }
+
     @Test func aBodyStillStreamingGoesStraightToTheTask() async throws {
         let responder = TwoSpeedResponder()
         try await withServer(responder: responder) { server in
