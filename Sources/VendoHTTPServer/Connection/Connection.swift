@@ -278,8 +278,12 @@ final class Connection: EventLoopIOHandler, EventLoopDeferredWork, EventLoopBatc
             // struct (its strings, its tasks and any waiting request).
             if exchange != nil {
                 if exchange!.requestEnded || exchange!.bodyPaused { break }
-            } else if outputSent < output.count {
-                break  // the previous response is still going out
+            } else if outputSent < output.count,
+                      !isOutputBatched || output.count - outputSent >= Self.retainedOutputCapacity {
+                // The previous response is still going out. (One held for
+                // the batch, while small, lets the next pipelined request
+                // start: their answers leave together.)
+                break
             }
             let event: HTTPParserEvent?
             do {
@@ -501,10 +505,11 @@ final class Connection: EventLoopIOHandler, EventLoopDeferredWork, EventLoopBatc
             await handle(request, exchangeID: exchangeID)
         }
         exchange?.task = task
-        // A request queued for the immediate responder gets its task late. The
-        // loop drains queued work before it reads again, so an end of file is
-        // read after the task exists and `clientClosedDuringHandler` cancels
-        // it; should that order change, the task is cancelled here instead.
+        // A request queued for the immediate responder gets its task late.
+        // Usually the loop runs queued work before it reads again, so an end
+        // of file is read after the task exists and `clientClosedDuringHandler`
+        // cancels it; when the end of file came first (a pipelined request
+        // started by a batched send, say), the task is cancelled here.
         if peerClosed { task.cancel() }
     }
 
@@ -948,6 +953,7 @@ final class Connection: EventLoopIOHandler, EventLoopDeferredWork, EventLoopBatc
     func sendBatchedOutput() {
         isOutputBatched = false
         // Closing or closed meanwhile: closing sends what is queued itself.
+        // Nothing left: a streamed or closing response sent it along with its own.
         guard lifecycle == .open, outputSent < output.count else { return }
         writable()
     }

@@ -93,8 +93,9 @@ final class EventLoop: TaskExecutor, @unchecked Sendable {
     private static let workPerTurn = 4096
     /// Readiness events taken per `epoll_wait`.
     private static let eventsPerWait: Int32 = 256
-    /// Readiness events handled between two runs of the queued work.
-    private static let eventsPerDrain = 8
+    /// Readiness events handled between two runs of the queued work, and
+    /// the most work items a batched response waits behind.
+    static let eventsPerDrain = 8
 
     /// Bytes of `readBuffer`.
     static let readBufferSize = 16 * 1024
@@ -159,8 +160,9 @@ final class EventLoop: TaskExecutor, @unchecked Sendable {
         pending.append(.deferred(target, token: token))
     }
 
-    /// Calls `output.sendBatchedOutput()` once the work queued now has run,
-    /// and before the loop reads more sockets or waits.
+    /// Calls `output.sendBatchedOutput()` once the loop has run the work it
+    /// is running now, before it reads more sockets or waits: at the latest
+    /// after `eventsPerDrain` more work items.
     ///
     /// Why responses wait for the batch: the loop then runs a batch's
     /// handlers back to back and makes its `send`s back to back, instead of
@@ -168,10 +170,10 @@ final class EventLoop: TaskExecutor, @unchecked Sendable {
     /// With the handler server under `wrk` that took about 1 µs of user
     /// and 1 µs of system time off each request and raised requests/s by a
     /// median 11 % at 64 connections and 5 % at 256 (docs/performance.md,
-    /// Session 7). The price is a delay of at most one batch's work per
-    /// response: a batch is `eventsPerDrain` readiness events. Only on the
-    /// loop's thread; the caller asks once per batch (a second call sends
-    /// twice).
+    /// Session 7). The price is a delay of at most `eventsPerDrain` work
+    /// items per response (about the requests of one batch of readiness
+    /// events). Only on the loop's thread; the caller asks once per batch
+    /// (a second call sends twice).
     func sendAtEndOfBatch(_ output: any EventLoopBatchedOutput) {
         preconditionInEventLoop()
         batchedOutputs.append(output)
@@ -288,7 +290,8 @@ final class EventLoop: TaskExecutor, @unchecked Sendable {
                     // on this thread, so memory stays flat under many busy
                     // connections, while reads and sends still come in
                     // batches (one drain per event measured 30 % slower).
-                    if index % Self.eventsPerDrain == Self.eventsPerDrain - 1, !pending.isEmpty {
+                    if index % Self.eventsPerDrain == Self.eventsPerDrain - 1,
+                       !pending.isEmpty || !batchedOutputs.isEmpty {
                         runPending()
                         sendBatchedOutputs()
                     }
@@ -307,8 +310,8 @@ final class EventLoop: TaskExecutor, @unchecked Sendable {
         }
     }
 
-    /// Sends the output held for the batch that just ran. Sending may
-    /// start the next pipelined request, whose work runs in the next turn.
+    /// Sends the output held for the work that just ran. Sending may start
+    /// a pipelined request, whose work runs with the next queued work.
     private func sendBatchedOutputs() {
         while !batchedOutputs.isEmpty {
             swap(&batchedOutputs, &sendingOutputs)
@@ -345,6 +348,9 @@ final class EventLoop: TaskExecutor, @unchecked Sendable {
     private func runPending() {
         var index = 0
         while index < pending.count, index < Self.workPerTurn {
+            // A long run of work (the turn's inbox, many resumed tasks)
+            // does not hold finished responses back for all of it.
+            if index % Self.eventsPerDrain == 0, index > 0, !batchedOutputs.isEmpty { sendBatchedOutputs() }
             let work = pending[index]
             index += 1
             switch work {

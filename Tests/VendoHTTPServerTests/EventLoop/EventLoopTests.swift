@@ -116,6 +116,27 @@ import Testing
         #expect(order == ["current work", "work queued after it", "first sent", "second sent"])
     }
 
+    @Test(.timeLimit(.minutes(1))) func batchedOutputWaitsForAtMostOneBatchOfLaterWork() async {
+        let loop = Self.loop
+        let output = OutputRecorder("output")
+        let order = await withCheckedContinuation { (done: CheckedContinuation<[String], Never>) in
+            loop.execute {
+                nonisolated(unsafe) var order: [String] = []
+                output.log = { order.append($0) }
+                loop.sendAtEndOfBatch(output)
+                for index in 0..<(3 * EventLoop.eventsPerDrain) {
+                    loop.execute { order.append("work \(index)") }
+                }
+                loop.execute { done.resume(returning: order) }
+                order.append("current work")
+            }
+        }
+        let sentAt = order.firstIndex(of: "output sent")
+        #expect(order.count == 3 * EventLoop.eventsPerDrain + 2)
+        #expect(sentAt.map { $0 > 0 && $0 <= EventLoop.eventsPerDrain } == true,
+                "sent after the current work and before more than one batch of later work: \(order)")
+    }
+
     @Test func tasksThatPreferTheLoopRunOnIt() async {
         let loop = Self.loop
         let results = Mutex<[Bool]>([])

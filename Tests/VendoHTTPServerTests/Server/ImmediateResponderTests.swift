@@ -43,8 +43,8 @@ private struct TwoSpeedResponder: HTTPImmediateResponder {
     }
 
     @Test func manyPipelinedImmediateAnswersComeBackWholeAndInOrder() async throws {
-        // Each answer waits for the end of the loop's batch, and the next
-        // pipelined request is read only once it went out.
+        // An answer held for the end of the loop's batch lets the next
+        // pipelined request start; the answers leave together, in order.
         let responder = TwoSpeedResponder()
         try await withServer(responder: responder) { server in
             let client = try await RawClient.connect(port: server.port)
@@ -64,6 +64,30 @@ private struct TwoSpeedResponder: HTTPImmediateResponder {
             #expect(try await client.waitForClose())
         }
         #expect(responder.calls.all.count == 56, "50 offered, 5 handed on, 1 more offered")
+    }
+
+    @Test func pipelinedAnswersLargerThanWhatIsHeldForABatchAllArrive() async throws {
+        /// Answers `/big?N` at once with N bytes of one letter per request.
+        struct Sized: HTTPImmediateResponder {
+            func respondImmediately(to request: inout HTTPRequest) -> HTTPResponse? {
+                let size = Int(request.query ?? "0") ?? 0
+                let letter = UInt8(ascii: "a") + UInt8(size % 26)
+                return .json([UInt8](repeating: letter, count: size))
+            }
+            func respond(to request: HTTPRequest) async throws -> HTTPResponse { .text("not offered") }
+        }
+        try await withServer(responder: Sized()) { server in
+            let client = try await RawClient.connect(port: server.port)
+            // Held answers join one send while they stay under 8 KiB; these
+            // cross that bound every few requests, then go on after the send.
+            let sizes = (0..<40).map { 100 + ($0 * 997) % 5_000 }
+            try await client.send(sizes.map { "GET /big?\($0) HTTP/1.1\r\nHost: x\r\n\r\n" }.joined())
+            for size in sizes {
+                let response = try await client.readResponse()
+                #expect(response.status == 200)
+                #expect(response.body == [UInt8](repeating: UInt8(ascii: "a") + UInt8(size % 26), count: size))
+            }
+        }
     }
 
     @Test func aBodyStillStreamingGoesStraightToTheTask() async throws {
