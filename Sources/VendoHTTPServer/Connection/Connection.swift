@@ -278,11 +278,11 @@ final class Connection: EventLoopIOHandler, EventLoopDeferredWork, EventLoopBatc
             // struct (its strings, its tasks and any waiting request).
             if exchange != nil {
                 if exchange!.requestEnded || exchange!.bodyPaused { break }
-            } else if outputSent < output.count,
-                      !isOutputBatched || output.count - outputSent >= Self.retainedOutputCapacity {
+            } else if outputSent < output.count, !isOutputBatched || parser.bufferedByteCount == 0
+                        || output.count - outputSent >= Self.retainedOutputCapacity {
                 // The previous response is still going out. (One held for
-                // the batch, while small, lets the next pipelined request
-                // start: their answers leave together.)
+                // the batch, while small, lets a pipelined request already
+                // read start: their answers leave together.)
                 break
             }
             let event: HTTPParserEvent?
