@@ -95,7 +95,7 @@ final class EventLoop: TaskExecutor, @unchecked Sendable {
     private static let eventsPerWait: Int32 = 256
     /// Readiness events handled between two runs of the queued work, and
     /// the most work items a batched response waits behind.
-    static let eventsPerDrain = 8
+    static let eventsPerDrain = 32
 
     /// Bytes of `readBuffer`.
     static let readBufferSize = 16 * 1024
@@ -289,7 +289,9 @@ final class EventLoop: TaskExecutor, @unchecked Sendable {
                     // sockets: at most `eventsPerDrain` requests in flight
                     // on this thread, so memory stays flat under many busy
                     // connections, while reads and sends still come in
-                    // batches (one drain per event measured 30 % slower).
+                    // batches (one drain per event measured 30 % slower;
+                    // with sends batched too, 32 events served 6–8 % more
+                    // than 8, and 64 no more than 32).
                     if index % Self.eventsPerDrain == Self.eventsPerDrain - 1,
                        !pending.isEmpty || !batchedOutputs.isEmpty {
                         runPending()
