@@ -695,8 +695,8 @@ final class Connection: EventLoopIOHandler, EventLoopDeferredWork, EventLoopBatc
             ]))
         }
         if stream == nil, !close {
-            // Goes out with the rest of the loop's batch; the next pipelined
-            // request is read once it has.
+            // Goes out with the rest of the loop's batch (a pipelined
+            // request already read may start meanwhile: `processInput`).
             if !isOutputBatched {
                 isOutputBatched = true
                 loop.sendAtEndOfBatch(self)
