@@ -66,6 +66,24 @@ private struct TwoSpeedResponder: HTTPImmediateResponder {
         #expect(responder.calls.all.count == 56, "50 offered, 5 handed on, 1 more offered")
     }
 
+    @Test func pipelinedAnswersReadTogetherLeaveInOneSend() async throws {
+        let responder = TwoSpeedResponder()
+        try await withServer(responder: responder) { server in
+            let client = try await RawClient.connect(port: server.port)
+            // Warm up the connection, then pipeline 20 requests in one write:
+            // the server reads them at once and holds each answer for the
+            // batch while the next request starts.
+            try await client.send("GET /now HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(try await client.readResponse().text == "now")
+            let before = try #require(client.dataSegmentsReceived(), "the kernel reports no tcpi_data_segs_in")
+            try await client.send(String(repeating: "GET /now HTTP/1.1\r\nHost: x\r\n\r\n", count: 20))
+            for _ in 0..<20 { #expect(try await client.readResponse().text == "now") }
+            let segments = try #require(client.dataSegmentsReceived()) - before
+            // One send is one segment on loopback (1.6 KB); a send per answer would be 20.
+            #expect(segments <= 2, "20 pipelined answers came in \(segments) segments")
+        }
+    }
+
     @Test func pipelinedAnswersLargerThanWhatIsHeldForABatchAllArrive() async throws {
         /// Answers `/big?N` at once with N bytes of one letter per request.
         struct Sized: HTTPImmediateResponder {

@@ -96,6 +96,21 @@ final class RawClient: @unchecked Sendable {
     }
 
     /// Half-closes: no more bytes from us.
+    /// How many TCP segments carrying data this socket has received
+    /// (`tcpi_data_segs_in` of Linux's `struct tcp_info`, kernel 4.6 and
+    /// later); nil where the kernel does not report it. Glibc's own
+    /// `tcp_info` stops short of the field, so it is read at its offset in
+    /// the kernel's structure, which only ever grows at the end.
+    func dataSegmentsReceived() -> Int? {
+        let offset = 152
+        var info = [UInt8](repeating: 0, count: 256)
+        var length = socklen_t(info.count)
+        guard getsockopt(fd, Int32(IPPROTO_TCP), TCP_INFO, &info, &length) == 0, Int(length) >= offset + 4 else {
+            return nil
+        }
+        return Int(info.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: offset, as: UInt32.self) })
+    }
+
     func shutdownWrite() {
         shutdown(fd, Int32(SHUT_WR))
     }
