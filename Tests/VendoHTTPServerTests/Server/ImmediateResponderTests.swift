@@ -84,7 +84,7 @@ private struct TwoSpeedResponder: HTTPImmediateResponder {
         }
     }
 
-    @Test func pipelinedAnswersLargerThanWhatIsHeldForABatchAllArrive() async throws {
+    @Test func pipelinedAnswersStopJoiningAtTheHeldOutputBoundAndAllArrive() async throws {
         /// Answers `/big?N` at once with N bytes of one letter per request.
         struct Sized: HTTPImmediateResponder {
             func respondImmediately(to request: inout HTTPRequest) -> HTTPResponse? {
@@ -98,6 +98,7 @@ private struct TwoSpeedResponder: HTTPImmediateResponder {
             let client = try await RawClient.connect(port: server.port)
             // Held answers join one send while they stay under 8 KiB; these
             // cross that bound every few requests, then go on after the send.
+            let before = try #require(client.dataSegmentsReceived(), "the kernel reports no tcpi_data_segs_in")
             let sizes = (0..<40).map { 100 + ($0 * 997) % 5_000 }
             try await client.send(sizes.map { "GET /big?\($0) HTTP/1.1\r\nHost: x\r\n\r\n" }.joined())
             for size in sizes {
@@ -105,6 +106,10 @@ private struct TwoSpeedResponder: HTTPImmediateResponder {
                 #expect(response.status == 200)
                 #expect(response.body == [UInt8](repeating: UInt8(ascii: "a") + UInt8(size % 26), count: size))
             }
+            // About 100 KB in sends of 8–13 KiB: 12 segments here. Without
+            // the bound only the 32-item limit splits it (4 segments).
+            let segments = try #require(client.dataSegmentsReceived()) - before
+            #expect(segments >= 6, "the answers came in \(segments) segments")
         }
     }
 
