@@ -137,6 +137,8 @@ final class Connection: EventLoopIOHandler, EventLoopDeferredWork, EventLoopBatc
     /// Bytes read from the socket per read call (the loop's read buffer).
     private static let readChunkSize = EventLoop.readBufferSize
     /// `output` capacity kept between responses; larger buffers are freed.
+    /// Also the most held output under which a pipelined request still
+    /// starts (see `processInput`), so joined answers fit the kept buffer.
     private static let retainedOutputCapacity = 8 * 1024
 
     init(id: UInt64, socket: Socket, remoteAddress: String, loop: EventLoop, configuration: HTTPServer.Configuration,
