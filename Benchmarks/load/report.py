@@ -66,7 +66,8 @@ def merge_rounds(rows: list, ceiling: dict) -> list:
         row = {"server": server, "conns": conns, "rounds": len(group)}
         for key in ("rps", "p50_us", "p99_us"):
             row[key] = statistics.median(float(r[key]) for r in group)
-        row["peak_kib"] = max(int(r.get("peak_kib", "0")) for r in group)
+        row["peaks_kib"] = [int(r.get("peak_kib", "0")) for r in group]
+        row["peak_kib"] = max(row["peaks_kib"])
         for name in ("status_err", "connect_err", "read_err", "write_err", "timeout_err"):
             row[name] = str(sum(int(r.get(name, "0")) for r in group))
         ratios_rps, ratios_p99 = [], []
@@ -77,6 +78,7 @@ def merge_rounds(rows: list, ceiling: dict) -> list:
                 ratios_p99.append(float(r["p99_us"]) / float(base["p99_us"]))
         row["x_rps"] = statistics.median(ratios_rps) if ratios_rps else None
         row["x_p99"] = statistics.median(ratios_p99) if ratios_p99 else None
+        row["rps_ratios"], row["p99_ratios"] = ratios_rps, ratios_p99
         merged.append(row)
     return merged
 
@@ -101,19 +103,28 @@ def aims_section(measured: list) -> list:
     ours = [r for r in merged if r["server"] in AIM_SERVERS]
     if not ours or not ceiling:
         return []
+    # A round's ratio moves by ±15 % on a shared machine, so the median alone
+    # hides how close to the line a run was: say how many rounds met each aim.
     out = ["## Aims for the endpoint (issue 4)", ""]
-    out.append("| aim | server | conns | measured | met |")
-    out.append("|---|---|---:|---:|---|")
+    out.append("| aim | server | conns | measured | met | rounds that met it |")
+    out.append("|---|---|---:|---:|---|---:|")
+
+    def tally(values, meets) -> str:
+        return f"{sum(1 for v in values if meets(v))} of {len(values)}"
+
     for r in sorted(ours, key=lambda r: (AIM_SERVERS.index(r["server"]), int(r["conns"]))):
         server = r["server"]
         if r["x_rps"] is not None:
             out.append(f"| req/s ≥ {AIM_RPS_RATIO}× nginx | {server} | {r['conns']} | {r['x_rps']:.2f}× | "
-                       f"{'yes' if r['x_rps'] >= AIM_RPS_RATIO else 'no'} |")
+                       f"{'yes' if r['x_rps'] >= AIM_RPS_RATIO else 'no'} | "
+                       f"{tally(r['rps_ratios'], lambda v: v >= AIM_RPS_RATIO)} |")
         if r["conns"] == "256" and r["x_p99"] is not None:
             out.append(f"| p99 ≤ {AIM_P99_RATIO}× nginx | {server} | 256 | {r['x_p99']:.2f}× | "
-                       f"{'yes' if r['x_p99'] <= AIM_P99_RATIO else 'no'} |")
+                       f"{'yes' if r['x_p99'] <= AIM_P99_RATIO else 'no'} | "
+                       f"{tally(r['p99_ratios'], lambda v: v <= AIM_P99_RATIO)} |")
         out.append(f"| peak RSS ≤ 20 MiB | {server} | {r['conns']} | {mib(r['peak_kib'])} | "
-                   f"{'yes' if r['peak_kib'] <= AIM_RSS_KIB else 'no'} |")
+                   f"{'yes' if r['peak_kib'] <= AIM_RSS_KIB else 'no'} | "
+                   f"{tally(r['peaks_kib'], lambda v: v <= AIM_RSS_KIB)} |")
     out.append("")
     return out
 
