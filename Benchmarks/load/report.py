@@ -103,7 +103,7 @@ def aims_section(measured: list) -> list:
     ours = [r for r in merged if r["server"] in AIM_SERVERS]
     if not ours or not ceiling:
         return []
-    # A round's ratio moves by ±15 % on a shared machine, so the median alone
+    # A round's ratio moves by 10–15 % on a shared machine, so the median alone
     # hides how close to the line a run was: say how many rounds met each aim.
     out = ["## Aims for the endpoint (issue 4)", ""]
     out.append("| aim | server | conns | measured | met | rounds that met it |")
