@@ -95,7 +95,6 @@ final class RawClient: @unchecked Sendable {
         }
     }
 
-    /// Half-closes: no more bytes from us.
     /// How many TCP segments carrying data this socket has received
     /// (`tcpi_data_segs_in` of Linux's `struct tcp_info`, kernel 4.6 and
     /// later); nil where the kernel does not report it. Glibc's own
@@ -111,6 +110,7 @@ final class RawClient: @unchecked Sendable {
         return Int(info.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: offset, as: UInt32.self) })
     }
 
+    /// Half-closes: no more bytes from us.
     func shutdownWrite() {
         shutdown(fd, Int32(SHUT_WR))
     }
