@@ -280,12 +280,8 @@ final class Connection: EventLoopIOHandler, EventLoopDeferredWork, EventLoopBatc
             // struct (its strings, its tasks and any waiting request).
             if exchange != nil {
                 if exchange!.requestEnded || exchange!.bodyPaused { break }
-            } else if outputSent < output.count, !isOutputBatched || parser.bufferedByteCount == 0
-                        || output.count - outputSent >= Self.retainedOutputCapacity {
-                // The previous response is still going out. (One held for
-                // the batch, while small, lets a pipelined request already
-                // read start: their answers leave together.)
-                break
+            } else if outputSent < output.count, !joinsHeldOutput {
+                break  // the previous response is still going out
             }
             let event: HTTPParserEvent?
             do {
@@ -323,6 +319,14 @@ final class Connection: EventLoopIOHandler, EventLoopDeferredWork, EventLoopBatc
         }
         updateReading()
         updateDeadline()
+    }
+
+    /// Whether a pipelined request already read may start while the previous
+    /// answer waits, unsent, for the end of the loop's batch: their answers
+    /// then leave in one send, as long as the held output stays under
+    /// `retainedOutputCapacity`.
+    private var joinsHeldOutput: Bool {
+        isOutputBatched && parser.bufferedByteCount > 0 && output.count - outputSent < Self.retainedOutputCapacity
     }
 
     /// Whether the socket should be read now.
